@@ -1,0 +1,151 @@
+"""CRM on executable BPMN: the Flask application factory."""
+import importlib
+import importlib.util
+import logging
+
+from flask import Flask, g, request
+
+from app.config import Config
+from app.db import db_session, make_engine
+
+# Domain packages; each may have views.py (bp), api.py (blp), cli.py (register(app)), seed.py.
+DOMAINS = ["auth", "admin", "catalog", "customers", "sales", "churn", "service", "reports", "inbox",
+           "processes_ui", "api"]
+
+log = logging.getLogger(__name__)
+
+
+def domain_module(domain, name):
+    modname = f"app.{domain}.{name}"
+    if importlib.util.find_spec(modname) is None:
+        return None
+    return importlib.import_module(modname)
+
+
+def create_app(config=None):
+    from app.models import load_all_models
+    load_all_models()
+    from app.config import INSTANCE
+    app = Flask(__name__, instance_path=str(INSTANCE))
+    app.config.from_object(Config)
+    if config:
+        app.config.update(config)
+    _init_db(app)
+    _init_extensions(app)
+    _register_domains(app)
+    from app import cli
+    cli.register(app)
+    _register_errors(app)
+    _register_template_helpers(app)
+    if app.config.get("DEPLOY_MODELS_AT_START") and not app.config.get("TESTING"):
+        _deploy_models(app)
+    return app
+
+
+def _init_db(app):
+    engine = app.extensions.get("db_engine") or make_engine(app.config["DATABASE_URL"])
+    if app.config["DATABASE_URL"].startswith("sqlite:///"):
+        from pathlib import Path
+        Path(app.config["DATABASE_URL"][len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    app.extensions["db_engine"] = engine
+    db_session.configure(bind=app.config.get("DB_BIND") or engine)
+
+    @app.teardown_appcontext
+    def _remove_session(_exc=None):
+        db_session.remove()
+
+
+def _init_extensions(app):
+    from app import i18n
+    from app.api import api
+    from app.auth.guard import enforce_access, load_user_from_request
+    from app.extensions import babel, csrf, login_manager
+
+    i18n.compile_catalogs()
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(i18n.translation_dirs())
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.request_loader(load_user_from_request)
+    app.before_request(enforce_access)
+    api.init_app(app)
+
+
+def _register_domains(app):
+    from app.api import api
+    from app.extensions import csrf
+    for domain in DOMAINS:
+        views = domain_module(domain, "views")
+        if views is not None and hasattr(views, "bp"):
+            app.register_blueprint(views.bp)
+        api_mod = domain_module(domain, "api")
+        if api_mod is not None and hasattr(api_mod, "blp"):
+            csrf.exempt(api_mod.blp)  # bearer-token API: no cookies, no CSRF
+            api.register_blueprint(api_mod.blp)
+        cli = domain_module(domain, "cli")
+        if cli is not None:
+            cli.register(app)
+
+
+def _register_errors(app):
+    from flask import render_template
+    from flask_babel import gettext as _
+    from app.common.errors import ServiceError
+    from app.common.responses import problem
+    from processes.errors import EngineError
+
+    def _is_api():
+        return request.path.startswith("/api/")
+
+    @app.errorhandler(ServiceError)
+    @app.errorhandler(EngineError)
+    def _service_error(exc):
+        db_session.rollback()
+        if _is_api():
+            return problem(exc.status, exc.code, exc.detail, **exc.extra)
+        return render_template("error.html", status=exc.status, message=exc.detail), exc.status
+
+    @app.errorhandler(404)
+    def _not_found(exc):
+        if _is_api():
+            return problem(404, "not_found", "Not found")
+        return render_template("error.html", status=404, message=_("Page not found.")), 404
+
+    @app.errorhandler(500)
+    def _server_error(exc):
+        db_session.rollback()
+        log.exception("unhandled error", exc_info=getattr(exc, "original_exception", exc))
+        if _is_api():
+            return problem(500, "internal_error", "Internal error")
+        return render_template("error.html", status=500, message=_("Something went wrong; nothing was saved.")), 500
+
+    from flask_wtf.csrf import CSRFError
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc):
+        return render_template("error.html", status=400,
+                               message=_("The form expired; go back, reload and try again.")), 400
+
+
+def _register_template_helpers(app):
+    from app.common import ui
+    ui.init_app(app)
+
+
+def _deploy_models(app):
+    """Deploy changed BPMN models at start (a no-op when nothing changed)."""
+    try:
+        deploy = importlib.import_module("processes.definitions").deploy_directory
+    except (ImportError, AttributeError):
+        return
+    from app.config import ROOT
+    from sqlalchemy import inspect
+    with app.app_context():
+        if not inspect(db_session.get_bind()).has_table("process_definition"):
+            return
+        try:
+            deploy(db_session, ROOT / "bpmn-models", ROOT / "forms")
+            db_session.commit()
+        except Exception:  # a broken model must not keep the app down; it is reported and fixed in the editor
+            db_session.rollback()
+            log.exception("deploying the repository's BPMN models failed")

@@ -1,0 +1,95 @@
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Table, Column, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base
+
+role_right = Table(
+    "role_right", Base.metadata,
+    Column("role_id", ForeignKey("role.id", ondelete="CASCADE"), primary_key=True),
+    Column("right_code", ForeignKey("right.code", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Right(Base):
+    """A function right, e.g. customer.edit; `menu` groups it in the menu tree."""
+    __tablename__ = "right"
+    code: Mapped[str] = mapped_column(String(60), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    menu: Mapped[str] = mapped_column(String(40))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Role(Base):
+    __tablename__ = "role"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
+    rights: Mapped[list[Right]] = relationship(secondary=role_right, lazy="selectin")
+
+
+class User(Base):
+    __tablename__ = "user_account"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role_id: Mapped[int] = mapped_column(ForeignKey("role.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    role: Mapped[Role] = relationship(lazy="joined")
+
+    # Flask-Login protocol
+    is_anonymous = False
+
+    @property
+    def is_authenticated(self):
+        return True
+
+    @property
+    def is_active(self):
+        return self.active
+
+    def get_id(self):
+        return str(self.id)
+
+    @property
+    def role_code(self):
+        return self.role.code
+
+    @property
+    def right_codes(self) -> frozenset:
+        return frozenset(r.code for r in self.role.rights)
+
+    def can(self, right: str) -> bool:
+        return right in self.right_codes
+
+
+class UserSession(Base):
+    """Server-side session (browser or API token). Only a hash of the secret is stored."""
+    __tablename__ = "user_session"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # web | api
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(20))  # logout | superseded | idle | password | disabled
+    remote_addr: Mapped[str | None] = mapped_column(String(64))
+
+
+class RememberToken(Base):
+    """Remember-me: selector looks the row up, the validator is compared by hash (split-token pattern)."""
+    __tablename__ = "remember_token"
+    __table_args__ = (UniqueConstraint("selector"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    selector: Mapped[str] = mapped_column(String(32))
+    validator_hash: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -1,0 +1,140 @@
+"""Login rules (SPEC §2): lockout, legacy hash upgrade, one live session per user, idle expiry, remember-me."""
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from app.auth import passwords
+from app.auth.models import RememberToken, Role, User, UserSession
+from processes.clock import utcnow
+
+
+class AuthError(Exception):
+    """code: invalid_credentials | locked | disabled"""
+
+    def __init__(self, code):
+        super().__init__(code)
+        self.code = code
+
+
+class SessionEnded(Exception):
+    """reason: superseded (signed in elsewhere) | idle | logout | password | disabled | unknown"""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def authenticate(db, *, username, password, lockout_threshold, lockout_minutes):
+    user = db.scalar(select(User).where(User.username == username))
+    now = utcnow()
+    if user is None:
+        passwords.verify(passwords.hash_password("x"), password)  # same cost as a real check: no user probing
+        raise AuthError("invalid_credentials")
+    if user.locked_until and user.locked_until > now:
+        raise AuthError("locked")
+    if not passwords.verify(user.password_hash, password):
+        user.failed_logins += 1
+        if user.failed_logins >= lockout_threshold:
+            user.locked_until = now + timedelta(minutes=lockout_minutes)
+            user.failed_logins = 0
+        raise AuthError("invalid_credentials")
+    if not user.active:
+        raise AuthError("disabled")
+    user.failed_logins = 0
+    user.locked_until = None
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    return user
+
+
+def open_session(db, user, *, kind, remote_addr=None, via_remember=False) -> str:
+    """Start the user's only live session: every older one (browser or API) ends as 'superseded'.
+
+    A fresh login also revokes remember-me tokens of other devices; re-entry through a remember-me token
+    keeps that token (it is the device the user chose to stay signed in on)."""
+    now = utcnow()
+    end_sessions(db, user.id, reason="superseded")
+    if not via_remember:
+        revoke_remember_tokens(db, user.id)
+    raw = secrets.token_urlsafe(32)
+    db.add(UserSession(token_hash=_digest(raw), user_id=user.id, kind=kind, created_at=now, last_seen_at=now,
+                       remote_addr=remote_addr))
+    return raw
+
+
+def end_sessions(db, user_id, *, reason):
+    db.execute(update(UserSession).where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
+               .values(ended_at=utcnow(), end_reason=reason))
+
+
+def resolve_session(db, raw, *, idle_minutes, touch_after_seconds=60):
+    row = db.scalar(select(UserSession).where(UserSession.token_hash == _digest(raw)))
+    if row is None:
+        raise SessionEnded("unknown")
+    if row.ended_at is not None:
+        raise SessionEnded(row.end_reason or "unknown")
+    now = utcnow()
+    if now - row.last_seen_at > timedelta(minutes=idle_minutes):
+        row.ended_at, row.end_reason = now, "idle"
+        raise SessionEnded("idle")
+    user = db.get(User, row.user_id)
+    if not user.active:
+        row.ended_at, row.end_reason = now, "disabled"
+        raise SessionEnded("disabled")
+    # Touch at most once a minute: idle expiry needs no write per request.
+    if (now - row.last_seen_at).total_seconds() > touch_after_seconds:
+        row.last_seen_at = now
+    return row, user
+
+
+def logout(db, raw):
+    row = db.scalar(select(UserSession).where(UserSession.token_hash == _digest(raw)))
+    if row is not None:
+        end_sessions(db, row.user_id, reason="logout")
+        revoke_remember_tokens(db, row.user_id)
+
+
+def issue_remember_token(db, user, *, days) -> str:
+    selector, validator = secrets.token_hex(12), secrets.token_urlsafe(32)
+    now = utcnow()
+    db.add(RememberToken(selector=selector, validator_hash=_digest(validator), user_id=user.id, created_at=now,
+                         expires_at=now + timedelta(days=days)))
+    return f"{selector}:{validator}"
+
+
+def user_for_remember_token(db, cookie):
+    selector, _, validator = (cookie or "").partition(":")
+    row = db.scalar(select(RememberToken).where(RememberToken.selector == selector))
+    if row is None or row.revoked_at or row.expires_at < utcnow():
+        return None
+    if not secrets.compare_digest(row.validator_hash, _digest(validator)):
+        return None
+    user = db.get(User, row.user_id)
+    return user if user and user.active else None
+
+
+def revoke_remember_tokens(db, user_id):
+    db.execute(update(RememberToken).where(RememberToken.user_id == user_id, RememberToken.revoked_at.is_(None))
+               .values(revoked_at=utcnow()))
+
+
+def change_password(db, user, *, new_password):
+    """A password change ends every session and remember-me token of the user."""
+    user.password_hash = passwords.hash_password(new_password)
+    end_sessions(db, user.id, reason="password")
+    revoke_remember_tokens(db, user.id)
+
+
+def create_user(db, *, username, name, password, role_code, active=True):
+    role = db.scalar(select(Role).where(Role.code == role_code))
+    user = User(username=username, name=name, password_hash=passwords.hash_password(password), role=role,
+                active=active, failed_logins=0, created_at=utcnow())
+    db.add(user)
+    db.flush()
+    return user

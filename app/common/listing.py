@@ -1,0 +1,70 @@
+"""The one paginated list used by every page and API list, and its Excel export."""
+import io
+import math
+from dataclasses import dataclass
+
+from flask import request, send_file
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+PAGE_SIZES = (10, 20, 50, 100)
+EXPORT_LIMIT = 50_000
+
+
+@dataclass
+class Page:
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self):
+        return max(1, math.ceil(self.total / self.per_page))
+
+    def as_api(self, dump):
+        return {"items": [dump(i) for i in self.items], "total": self.total, "page": self.page,
+                "per_page": self.per_page}
+
+
+def page_args(args=None):
+    args = request.args if args is None else args
+    try:
+        page = max(1, int(args.get("page", 1)))
+    except ValueError:
+        page = 1
+    try:
+        per_page = int(args.get("per_page", 20))
+    except ValueError:
+        per_page = 20
+    per_page = min(max(per_page, 1), 200)
+    return page, per_page
+
+
+def paginate(db, stmt, page=1, per_page=20, scalars=True):
+    total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    pages = max(1, math.ceil(total / per_page))
+    page = min(page, pages)
+    result = db.execute(stmt.limit(per_page).offset((page - 1) * per_page))
+    items = list(result.scalars() if scalars else result)
+    return Page(items=items, total=total, page=page, per_page=per_page)
+
+
+def xlsx_response(filename, headers, rows):
+    """rows: iterable of sequences, already in display form."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet()
+    ws.append([str(h) for h in headers])
+    for i, row in enumerate(rows):
+        if i >= EXPORT_LIMIT:
+            break
+        ws.append(list(row))
+    buf = io.BytesIO()
+    wb.save(buf)
+    buf.seek(0)
+    return send_file(buf, as_attachment=True, download_name=filename,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def wants_export():
+    return request.args.get("export") == "xlsx"

@@ -1,0 +1,46 @@
+"""Template globals: the menu built from the user's rights, time shown in the company time zone, labels."""
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, url_for
+from flask_login import current_user
+
+
+def build_menu(user):
+    from app.auth.rights_catalog import MENUS, RIGHTS
+    if not getattr(user, "is_authenticated", False):
+        return []
+    rights = user.right_codes
+    menu = []
+    for code, label in MENUS:
+        entries = [(str(lbl), endpoint) for r, m, lbl, endpoint in RIGHTS
+                   if m == code and endpoint and r in rights and endpoint in current_app.view_functions]
+        if entries:
+            menu.append({"code": code, "label": str(label),
+                         "entries": [{"label": lbl, "url": url_for(ep), "endpoint": ep} for lbl, ep in entries]})
+    return menu
+
+
+def local_time(value, fmt="%Y-%m-%d %H:%M"):
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        tz = ZoneInfo(current_app.config["TIMEZONE"])
+        return value.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz).strftime(fmt)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def init_app(app):
+    app.jinja_env.filters["local_time"] = local_time
+
+    @app.context_processor
+    def _globals():
+        extra = {}
+        counts = app.extensions.get("menu_counters", [])
+        if current_user.is_authenticated:
+            for fn in counts:
+                extra.update(fn(current_user) or {})
+        from flask_babel import get_locale
+        return {"menu": build_menu(current_user), "menu_counts": extra, "get_locale": get_locale}

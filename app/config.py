@@ -1,0 +1,36 @@
+"""Configuration read from the environment; every setting has a working embedded default."""
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+
+def _int(name, default):
+    return int(os.environ.get(name, default))
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
+    DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'crm.sqlite'}")
+    CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", f"sqla+sqlite:///{INSTANCE / 'broker.sqlite'}")
+    CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", f"db+sqlite:///{INSTANCE / 'results.sqlite'}")
+    TIMEZONE = os.environ.get("TIMEZONE", "Asia/Shanghai")
+    SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 30)
+    REMEMBER_DAYS = _int("REMEMBER_DAYS", 14)
+    LOCKOUT_THRESHOLD = _int("LOCKOUT_THRESHOLD", 5)
+    LOCKOUT_MINUTES = _int("LOCKOUT_MINUTES", 15)
+    CHURN_MONTHS = _int("CHURN_MONTHS", 6)
+    BABEL_DEFAULT_LOCALE = "zh"
+    LANGUAGES = ("zh", "en")
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+    DEPLOY_MODELS_AT_START = os.environ.get("DEPLOY_MODELS_AT_START", "1") == "1"
+    # flask-smorest / OpenAPI
+    API_TITLE = "CRM API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    TESTING = False

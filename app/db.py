@@ -1,0 +1,68 @@
+"""Database plumbing: one declarative base for the domain tables and a request-scoped session.
+
+Services take the session explicitly and never commit; the edge (view, API handler, CLI, Celery task) commits.
+"""
+from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
+
+from processes.models import EngineBase
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+# Both bases share one database; Alembic compares against both.
+ALL_METADATA = [Base.metadata, EngineBase.metadata]
+
+db_session = scoped_session(sessionmaker(expire_on_commit=False))
+
+
+def normalize_url(url: str) -> str:
+    """SQLAlchemy 2.1 maps plain postgresql:// to psycopg 3; this project ships psycopg2."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url[len(prefix):]
+    return url
+
+
+def make_engine(url, **kw):
+    url = normalize_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kw)
+        _sqlite_fixups(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kw)
+
+
+def _sqlite_fixups(engine):
+    # pysqlite's own transaction handling breaks SAVEPOINT and transactional DDL; let SQLAlchemy drive it.
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        conn.exec_driver_sql("BEGIN")
+
+
+def create_all(engine):
+    for md in ALL_METADATA:
+        md.create_all(engine)
+
+
+def drop_all(engine):
+    for md in reversed(ALL_METADATA):
+        md.drop_all(engine)

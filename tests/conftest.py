@@ -1,0 +1,116 @@
+"""Test fixtures: one schema per run built by the migrations, one transaction per test rolled back at the end.
+
+TEST_DATABASE_URL picks the database (default: a SQLite file); CI runs the suite on SQLite and on PostgreSQL.
+"""
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from app.cli import upgrade_database
+from app.db import db_session, drop_all, make_engine, normalize_url
+
+_TMP = Path(tempfile.mkdtemp(prefix="crm-test-"))
+DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.sqlite'}"
+
+
+def _ensure_database(url):
+    u = make_url(normalize_url(url))
+    if u.get_backend_name() != "postgresql":
+        return
+    admin = create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": u.database}):
+            conn.execute(text(f'CREATE DATABASE "{u.database}"'))
+    admin.dispose()
+
+
+def _reset_schema(engine):
+    from app.models import load_all_models
+    load_all_models()
+    drop_all(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture(scope="session")
+def engine():
+    _ensure_database(DATABASE_URL)
+    eng = make_engine(DATABASE_URL)
+    _reset_schema(eng)
+    upgrade_database(DATABASE_URL)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(engine):
+    application = create_app({"TESTING": True, "DATABASE_URL": DATABASE_URL, "WTF_CSRF_ENABLED": False,
+                              "SECRET_KEY": "test", "DEPLOY_MODELS_AT_START": False})
+    application.extensions["db_engine"] = engine
+    with application.app_context():
+        from app.auth.seed import seed_demo
+        db_session.configure(bind=engine)
+        seed_demo(db_session)
+        db_session.commit()
+        db_session.remove()
+    return application
+
+
+@pytest.fixture
+def db(app, engine):
+    """A session on one connection whose outer transaction is rolled back after the test."""
+    conn = engine.connect()
+    outer = conn.begin()
+    db_session.remove()
+    db_session.configure(bind=conn, join_transaction_mode="create_savepoint")
+    try:
+        yield db_session
+    finally:
+        db_session.remove()
+        outer.rollback()
+        conn.close()
+        db_session.configure(bind=engine, join_transaction_mode="conservative_savepoint")
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture
+def login(app, db):
+    """login('manager1') -> a test client signed in as that demo user."""
+    def _login(username, password="demo", remember=False):
+        c = app.test_client()
+        resp = c.post("/login", data={"username": username, "password": password,
+                                      **({"remember": "y"} if remember else {})})
+        assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+        return c
+    return _login
+
+
+@pytest.fixture
+def api(app, db):
+    """api('manager1') -> (client, headers) with a bearer token for that user."""
+    def _api(username, password="demo"):
+        c = app.test_client()
+        resp = c.post("/api/v1/auth/login", json={"username": username, "password": password})
+        assert resp.status_code == 200, resp.get_json()
+        return c, {"Authorization": f"Bearer {resp.get_json()['token']}"}
+    return _api
+
+
+@pytest.fixture
+def user(db):
+    """user('manager1') -> the User row."""
+    from sqlalchemy import select
+    from app.auth.models import User
+
+    def _user(username):
+        return db.scalar(select(User).where(User.username == username))
+    return _user
