@@ -8,7 +8,8 @@ from flask import Flask, g, request
 from app.config import Config
 from app.db import db_session, make_engine
 
-# Domain packages; each may have views.py (bp), api.py (blp), cli.py (register(app)), seed.py.
+# Domain packages; each may have views.py (bp), api.py (blp), cli.py (register(app)), seed.py (seed_demo(db)),
+# operations.py (service-task operations registered with processes.services at import).
 DOMAINS = ["auth", "admin", "catalog", "customers", "sales", "churn", "service", "reports", "inbox",
            "processes_ui", "api"]
 
@@ -82,6 +83,7 @@ def _register_domains(app):
         if api_mod is not None and hasattr(api_mod, "blp"):
             csrf.exempt(api_mod.blp)  # bearer-token API: no cookies, no CSRF
             api.register_blueprint(api_mod.blp)
+        domain_module(domain, "operations")
         cli = domain_module(domain, "cli")
         if cli is not None:
             cli.register(app)
