@@ -6,7 +6,7 @@ from processes.definitions import deploy_directory, deploy_model, parsed_for
 from processes.errors import DefinitionInvalid
 from processes.models import HumanTask, ProcessDefinition
 from processes.runtime import complete_task, start_process
-from conftest import DEMO_XML, FIXTURES
+from engine_helpers import DEMO_XML, FIXTURES
 
 FORMS = FIXTURES / "forms"
 

@@ -11,7 +11,7 @@ from processes.definitions import content_hash
 from processes.errors import TaskForbidden
 from processes.models import HumanTask, ProcessDefinition
 from processes.runtime import complete_task, retry_instance, start_process
-from conftest import DEMO_XML, NOTIFY
+from engine_helpers import DEMO_XML, NOTIFY
 
 
 def open_tasks(db, instance):

@@ -8,7 +8,7 @@ from processes import clock
 from processes.errors import FormInvalid, TaskForbidden, WrongStep
 from processes.models import HumanTask, ProcessEvent
 from processes.runtime import (cancel_process, complete_step, complete_task, current_steps, start_process)
-from conftest import NOTIFY
+from engine_helpers import NOTIFY
 
 
 def open_tasks(db, instance):
