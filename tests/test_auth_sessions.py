@@ -28,7 +28,7 @@ def test_second_login_ends_the_first_with_signed_in_elsewhere(login):
     second = login("manager1")
     resp = first.get("/inbox/", follow_redirects=True)
     assert "/login" in resp.request.path
-    assert "signed in elsewhere" in resp.get_data(as_text=True)
+    assert "已在别处登录" in resp.get_data(as_text=True)
     assert second.get("/inbox/").status_code == 200
 
 
@@ -47,7 +47,7 @@ def test_idle_session_expires(login, moved_clock, app):
     moved_clock(minutes=app.config["SESSION_IDLE_MINUTES"] + 1)
     resp = c.get("/inbox/", follow_redirects=True)
     assert "/login" in resp.request.path
-    assert "inactivity" in resp.get_data(as_text=True)
+    assert "登录已超时" in resp.get_data(as_text=True)
 
 
 def test_activity_keeps_the_session_alive(login, moved_clock, app):
@@ -92,7 +92,7 @@ def test_repeated_failures_lock_the_account(client, app, login):
         assert client.post("/login", data={"username": "manager2", "password": "wrong"}).status_code == 401
     resp = client.post("/login", data={"username": "manager2", "password": "demo"})
     assert resp.status_code == 401
-    assert "locked" in resp.get_data(as_text=True)
+    assert "锁定" in resp.get_data(as_text=True)
 
 
 def test_lock_ends_after_its_time(client, app, moved_clock):
@@ -147,7 +147,7 @@ def test_disabled_user_cannot_sign_in(client, db, user):
     user("manager2").active = False
     db.flush()
     resp = client.post("/login", data={"username": "manager2", "password": "demo"})
-    assert resp.status_code == 401 and "disabled" in resp.get_data(as_text=True)
+    assert resp.status_code == 401 and "停用" in resp.get_data(as_text=True)
 
 
 def test_api_login_errors_are_problem_details(client):
