@@ -4,7 +4,8 @@ processes.runtime builds its public functions from these pieces.
 """
 import json
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -40,7 +41,20 @@ def rejecting_cause(exc):
 
 
 def lock_instance(db, instance_id):
-    """Row lock (SELECT ... FOR UPDATE on PostgreSQL; SQLite serializes writers) and a fresh read."""
+    """Row lock (SELECT ... FOR UPDATE on PostgreSQL) and a fresh read.
+
+    SQLite has no row locks: a no-op UPDATE takes the database write lock up front (waiting for other writers),
+    so two completions queue instead of both running the step; a transaction whose snapshot went stale meanwhile
+    cannot take it and answers ConcurrentUpdate."""
+    if db.get_bind().dialect.name == "sqlite":
+        try:
+            db.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id)
+                       .values(next_timer_at=ProcessInstance.next_timer_at)
+                       .execution_options(synchronize_session=False))
+        except OperationalError as err:
+            if "locked" not in str(err):
+                raise
+            raise ConcurrentUpdate("the process instance is being changed by someone else; try again") from None
     instance = db.scalars(select(ProcessInstance).where(ProcessInstance.id == instance_id)
                           .with_for_update().execution_options(populate_existing=True)).first()
     if instance is None:
