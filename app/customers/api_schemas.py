@@ -41,9 +41,9 @@ class CustomerOut(Schema):
     website = fields.String(**_TEXT)
     licence_no = fields.String(**_TEXT)
     legal_rep = fields.String(**_TEXT)
-    registered_capital = fields.Decimal(as_string=True, allow_none=True,
+    registered_capital = fields.Decimal(places=2, as_string=True, allow_none=True,
                                         metadata={"description": "万元, a decimal string"})
-    turnover = fields.Decimal(as_string=True, allow_none=True, metadata={"description": "a decimal string"})
+    turnover = fields.Decimal(places=2, as_string=True, allow_none=True, metadata={"description": "a decimal string"})
     bank = fields.String(**_TEXT)
     bank_account = fields.String(**_TEXT)
     local_tax_no = fields.String(**_TEXT)
@@ -140,8 +140,8 @@ class OrderLineOut(Schema):
     product_id = fields.Integer()
     quantity = fields.Integer()
     unit = fields.String(allow_none=True)
-    unit_price = fields.Decimal(as_string=True)
-    amount = fields.Decimal(as_string=True, metadata={"description": "quantity × unit price"})
+    unit_price = fields.Decimal(places=2, as_string=True)
+    amount = fields.Decimal(places=2, as_string=True, metadata={"description": "quantity × unit price"})
 
 
 class OrderOut(Schema):
@@ -151,7 +151,7 @@ class OrderOut(Schema):
     address = fields.String(allow_none=True)
     status = fields.String(metadata={"description": "paid | unpaid"})
     lines = fields.List(fields.Nested(OrderLineOut))
-    total = fields.Decimal(as_string=True, metadata={"description": "sum of the line amounts"})
+    total = fields.Decimal(places=2, as_string=True, metadata={"description": "sum of the line amounts"})
 
 
 class OrderPage(CustomerPage):

@@ -3,6 +3,7 @@ the API agree. Selects do not check their choices here: the service does, with a
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice as Opt
 
 
 class Required:
@@ -14,7 +15,7 @@ class Required:
         return None
 
 
-RATING_CHOICES = [("", "—")] + [(str(i), str(i)) for i in range(1, 6)]
+RATING_CHOICES = [Opt("", "—")] + [Opt(str(i)) for i in range(1, 6)]
 
 
 class CustomerForm(FlaskForm):
@@ -38,13 +39,13 @@ class CustomerForm(FlaskForm):
     national_tax_no = StringField(_l("National tax no."))
 
     def set_choices(self, levels, regions):
-        self.level.choices = [(str(code), label) for code, label in levels]
-        self.region.choices = [("", "—")] + [(r, r) for r in regions]
+        self.level.choices = [Opt(str(code), label) for code, label in levels]
+        self.region.choices = [Opt("", "—")] + [Opt(r) for r in regions]
 
 
 class ContactForm(FlaskForm):
     name = StringField(_l("Name"), validators=[Required()])
-    sex = SelectField(_l("Sex"), choices=[("", "—"), ("M", _l("Male")), ("F", _l("Female"))],
+    sex = SelectField(_l("Sex"), choices=[Opt("", "—"), Opt("M", _l("Male")), Opt("F", _l("Female"))],
                       validate_choice=False)
     position = StringField(_l("Position"))
     office_phone = StringField(_l("Office phone"))

@@ -86,8 +86,8 @@ def process_rows(db, customer_id) -> list[ProcessRow]:
 def _holder_labels(db, tasks) -> dict[int, dict]:
     """Task id -> {'user': name or None, 'role': role code or None}: a named user, else the lane's role."""
     user_ids = {t.assignee_id or t.claimed_by for t in tasks} - {None}
-    names = dict(db.execute(select(User.id, User.name).where(User.id.in_(user_ids)))) if user_ids else {}
+    names = dict(db.execute(select(User.id, User.name).where(User.id.in_(user_ids))).all()) if user_ids else {}
     role_codes = {t.role for t in tasks} - {None}
-    roles = dict(db.execute(select(Role.code, Role.name).where(Role.code.in_(role_codes)))) if role_codes else {}
+    roles = dict(db.execute(select(Role.code, Role.name).where(Role.code.in_(role_codes))).all()) if role_codes else {}
     return {t.id: {"user": names.get(t.assignee_id or t.claimed_by), "role": roles.get(t.role, t.role)}
             for t in tasks}

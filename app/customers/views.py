@@ -9,7 +9,7 @@ from app.auth.guard import requires, sees_all
 from app.common.errors import ValidationFailed
 from app.common.listing import paginate, page_args, wants_export, xlsx_response
 from app.customers import labels, lookups, process_links, records_service, service
-from app.customers.forms import CustomerForm, TransferForm, form_values, show_errors
+from app.customers.forms import CustomerForm, Opt, TransferForm, form_values, show_errors
 from app.customers.transfer_service import transfer_customer
 from app.customers.validation import CUSTOMER_FIELDS
 from app.db import db_session
@@ -121,8 +121,8 @@ def delete_customer(no):
 def transfer(no):
     customer = service.get_customer(db_session, no, user=current_user)
     form = TransferForm()
-    form.manager_id.choices = [("", "—")] + [(str(u.id), u.name) for u in lookups.manager_choices(db_session)
-                                              if u.id != customer.manager_id]
+    form.manager_id.choices = [Opt("", "—")] + [Opt(str(u.id), u.name) for u in lookups.manager_choices(db_session)
+                                                if u.id != customer.manager_id]
     if request.method == "POST":
         if form.validate():
             try:
