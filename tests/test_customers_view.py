@@ -64,7 +64,7 @@ def test_contact_pages_add_edit_delete_with_errors_kept(db, login):
                   data={"name": "", "sex": "F", "position": "财务总监", "mobile": "138abc"})
     assert resp.status_code == 422
     html = resp.get_data(as_text=True)
-    assert "此项为必填项" in html and "请输入电话号码" in html
+    assert "此项为必填" in html and "请输入电话号码" in html
     assert 'value="财务总监"' in html and 'value="138abc"' in html and '<option selected value="F">' in html
     resp = c.post(f"/customers/{customer.no}/contacts/new",
                   data={"name": "孙丽", "sex": "F", "position": "财务总监", "mobile": "13812345678"})

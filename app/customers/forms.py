@@ -63,19 +63,3 @@ class ActivityForm(FlaskForm):
 
 class TransferForm(FlaskForm):
     manager_id = SelectField(_l("New customer manager"), validators=[Required()], validate_choice=False)
-
-
-def form_values(form, names):
-    """The raw submitted values, as the service expects them."""
-    return {name: form[name].data for name in names}
-
-
-def show_errors(form, errors):
-    """Put service messages next to their fields (the entered values stay in the form)."""
-    for name, messages in errors.items():
-        target = form[name].errors if name in form else form.form_errors
-        for message in messages:
-            if isinstance(target, tuple):  # WTForms keeps an unvalidated field's errors as a tuple
-                form[name].errors = target = list(target)
-            if message not in target:
-                target.append(message)

@@ -11,7 +11,7 @@ def sexes():
 
 
 def process_kinds():
-    return {"sales_opportunity": _("Sales opportunity"), "customer_churn": _("Customer churn"),
+    return {"sales_opportunity": _("Sales opportunity"), "customer_churn": _("Churn case"),
             "customer_service": _("Service request")}
 
 

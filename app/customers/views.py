@@ -9,7 +9,8 @@ from app.auth.guard import requires, sees_all
 from app.common.errors import ValidationFailed
 from app.common.listing import paginate, page_args, wants_export, xlsx_response
 from app.customers import labels, lookups, process_links, records_service, service
-from app.customers.forms import CustomerForm, Opt, TransferForm, form_values, show_errors
+from app.common.forms import apply_errors, form_data
+from app.customers.forms import CustomerForm, Opt, TransferForm
 from app.customers.transfer_service import transfer_customer
 from app.customers.validation import CUSTOMER_FIELDS
 from app.db import db_session
@@ -94,14 +95,14 @@ def edit_customer(no):
     if request.method == "POST":
         if form.validate():
             try:
-                service.update_customer(db_session, customer, data=form_values(form, CUSTOMER_FIELDS),
+                service.update_customer(db_session, customer, data=form_data(form, *CUSTOMER_FIELDS),
                                         user=current_user)
                 db_session.commit()
                 flash(_("Customer %(name)s saved.", name=customer.name), "success")
                 return redirect(url_for("customers.view_customer", no=customer.no))
             except ValidationFailed as exc:
                 db_session.rollback()
-                show_errors(form, exc.errors)
+                apply_errors(form, exc.errors)
         return render_template("customers/edit.html", form=form, customer=customer), 422
     return render_template("customers/edit.html", form=form, customer=customer)
 
@@ -135,7 +136,7 @@ def transfer(no):
                 return redirect(url_for("customers.view_customer", no=customer.no))
             except ValidationFailed as exc:
                 db_session.rollback()
-                show_errors(form, exc.errors)
+                apply_errors(form, exc.errors)
         return render_template("customers/transfer.html", form=form, customer=customer), 422
     return render_template("customers/transfer.html", form=form, customer=customer)
 

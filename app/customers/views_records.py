@@ -7,7 +7,8 @@ from app.auth.guard import requires
 from app.common.errors import ValidationFailed
 from app.common.listing import paginate, page_args, wants_export, xlsx_response
 from app.customers import labels, records_service, service
-from app.customers.forms import ActivityForm, ContactForm, form_values, show_errors
+from app.common.forms import apply_errors, form_data
+from app.customers.forms import ActivityForm, ContactForm
 from app.customers.views import bp
 from app.db import db_session
 
@@ -21,13 +22,13 @@ def _save_form(form, customer, template, title, save, done_message, tab):
     if request.method == "POST":
         if form.validate():
             try:
-                save(form_values(form, list(form.data.keys() - {"csrf_token"})))
+                save(form_data(form))
                 db_session.commit()
                 flash(done_message, "success")
                 return redirect(url_for(f"customers.list_{tab}", no=customer.no))
             except ValidationFailed as exc:
                 db_session.rollback()
-                show_errors(form, exc.errors)
+                apply_errors(form, exc.errors)
         return render_template(template, form=form, customer=customer, title=title, tab=tab), 422
     return render_template(template, form=form, customer=customer, title=title, tab=tab)
 
