@@ -86,6 +86,7 @@ def test_edit_saves_every_field(db, login):
         assert value in page, value
     edit_page = c.get(f"/customers/{customer.no}/edit").get_data(as_text=True)
     assert '<option selected value="5">' in edit_page and '<option selected value="4">' in edit_page
+    assert "None" not in edit_page, "empty fields show empty, not the word None"
 
 
 def test_logical_delete_asks_naming_the_customer_and_hides_it(db, login):
