@@ -34,7 +34,7 @@ def test_customer_page_lists_every_process_with_step_holder_and_since(app, db, l
     service_row = next(r for r in rows if "客户服务" in r)
     assert "服务分配" in service_row and "任一" in service_row, "a lane task shows the role that holds it"
     opp_row = next(r for r in rows if "销售机会" in r)
-    assert "已结束" in opp_row and "已完成" in opp_row and "开发成功" in opp_row
+    assert "已结束" in opp_row and "结束于 2025-03-04 16:00" in opp_row and "已完成" in opp_row and "开发成功" in opp_row
     assert "别人的预警" not in html
     if "processes_ui.view_instance" not in app.view_functions:
         assert "查看流程" not in html, "no link while the instance view does not exist"
