@@ -46,10 +46,10 @@ def region_choices(db) -> list[str]:
     return [e.item for e in rows]
 
 
-def manager_choices(db) -> list[User]:
-    """Active customer managers: who can own a customer."""
-    return list(db.scalars(select(User).join(Role, User.role_id == Role.id)
-                           .where(Role.code == MANAGER_ROLE, User.active.is_(True)).order_by(User.name)))
+def manager_choices(db) -> list:
+    """Active customer managers, who can own a customer: rows of (id, name)."""
+    return db.execute(select(User.id, User.name).join(Role, User.role_id == Role.id)
+                      .where(Role.code == MANAGER_ROLE, User.active.is_(True)).order_by(User.name)).all()
 
 
 def active_manager(db, manager_id):

@@ -9,8 +9,10 @@ from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import func, select, union
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, lazyload
 
 from app.auth.guard import sees_all
+from app.auth.models import User
 from app.common.errors import NotFound, ValidationFailed
 from app.common.models import AuditRecord
 from app.customers import lookups
@@ -20,6 +22,8 @@ from processes.clock import utcnow
 
 VISIBLE_STATUSES = ("normal", "lost")  # 'deleted' customers are kept for history and reports, never listed
 NUMBER_ATTEMPTS = 5
+# Pages show the manager's name only: skip the manager's role and rights that User loads by default.
+WITH_MANAGER_NAME = joinedload(Customer.manager).options(lazyload(User.role))
 
 
 def local_today() -> date:
@@ -119,7 +123,7 @@ def search_ids(q):
 
 def query_customers(*, user, q=None, no=None, name=None, region=None, manager_id=None, level=None, status=None):
     """The list statement (newest first) for these filters, within what `user` may see."""
-    stmt = select(Customer)
+    stmt = select(Customer).options(WITH_MANAGER_NAME)
     stmt = stmt.where(Customer.status == status) if status in VISIBLE_STATUSES \
         else stmt.where(Customer.status.in_(VISIBLE_STATUSES))
     if q and q.strip():
@@ -139,7 +143,7 @@ def query_customers(*, user, q=None, no=None, name=None, region=None, manager_id
 
 def get_customer(db, no, *, user) -> Customer:
     """The customer numbered `no` if `user` may see it; deleted and other managers' customers are 'not found'."""
-    customer = db.scalar(select(Customer).where(Customer.no == no))
+    customer = db.scalar(select(Customer).where(Customer.no == no).options(WITH_MANAGER_NAME))
     if customer is None or customer.status not in VISIBLE_STATUSES \
             or not (sees_all(user) or customer.manager_id == user.id):
         raise NotFound(_("Customer %(no)s not found.", no=no))
