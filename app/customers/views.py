@@ -7,8 +7,8 @@ from flask_login import current_user
 
 from app.auth.guard import requires, sees_all
 from app.common.errors import ValidationFailed
-from app.common.listing import paginate, page_args, wants_export, xlsx_response
-from app.customers import labels, lookups, process_links, records_service, service
+from app.common.listing import page_args, wants_export, xlsx_response
+from app.customers import labels, lookups, process_links, records_service, search, service
 from app.common.forms import apply_errors, form_data
 from app.customers.forms import CustomerForm, Opt, TransferForm
 from app.customers.transfer_service import transfer_customer
@@ -40,11 +40,11 @@ def list_customers():
     filters = list_filters(request.args)
     if not sees_all(current_user):
         filters["manager_id"] = None  # their own customers only, whatever the URL says
-    stmt = service.query_customers(user=current_user, **filters)
     levels = lookups.level_labels(db_session)
     if wants_export():
-        return _export(stmt, levels)
-    page = paginate(db_session, stmt, *page_args())
+        return _export(search.query_customers(user=current_user, **filters), levels)
+    page_no, per_page = page_args()
+    page = search.find_customers(db_session, user=current_user, page=page_no, per_page=per_page, **filters)
     return render_template("customers/list.html", page=page, filters=filters, levels=levels,
                            regions=lookups.region_choices(db_session),
                            managers=lookups.manager_choices(db_session) if sees_all(current_user) else [],
@@ -65,10 +65,11 @@ def _export(stmt, levels):
 @requires("customer.view")
 def view_customer(no):
     customer = service.get_customer(db_session, no, user=current_user)
-    contacts = paginate(db_session, records_service.contacts_stmt(customer), 1, 10)
-    activities = paginate(db_session, records_service.activities_stmt(customer), 1, 5)
+    contacts, contact_total = records_service.preview(db_session, records_service.contacts_stmt(customer), 10)
+    activities, activity_total = records_service.preview(db_session, records_service.activities_stmt(customer), 5)
     return render_template(
-        "customers/view.html", customer=customer, contacts=contacts, activities=activities,
+        "customers/view.html", customer=customer, contacts=contacts, contact_total=contact_total,
+        activities=activities, activity_total=activity_total,
         years=records_service.totals_by_year(db_session, customer),
         processes=process_links.process_rows(db_session, customer.id),
         levels=lookups.level_labels(db_session), labels=labels,
