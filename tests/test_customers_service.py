@@ -153,6 +153,10 @@ def test_managers_see_only_their_customers(db, user):
     assert service.get_customer(db, theirs.no, user=user("supervisor")) is theirs
     page = paginate(db, search.query_customers(user=m1, manager_id=uid(db, "manager2")))
     assert page.total == 0, "a manager filter cannot widen a manager's scope"
+    add_contact(db, theirs, name="别人的联系人")
+    for q in ("别人", "别人的客户", "别人的联系人"):
+        assert list(db.scalars(search.query_customers(user=m1, q=q))) == [], q
+        assert list(db.scalars(search.query_customers(user=user("supervisor"), q=q))) == [theirs], q
 
 
 def test_search_pages_count_and_clamp(db, user):
