@@ -187,6 +187,8 @@ def fire_due_timers(db, *, now=None, exclude=()):
 def claim_task(db, task_id, *, actor):
     """Take a group task so the others of the lane stop seeing it."""
     task = _open_task(db, task_id)
+    if task.completed_at is not None or (task.claimed_by is not None and task.claimed_by != actor.id):
+        raise ConcurrentUpdate("another user has claimed this task or it is done")
     _check_actor(task, actor)
     if task.assignee_id is not None:
         raise WrongStep("this task is already assigned to one user", current_steps=[])
