@@ -121,6 +121,13 @@ def history(db, instance_id):
     return [{"event": e, "user_name": name} for e, name in rows]
 
 
+def role_labels(db):
+    """{role code: role name in the user's language} (lanes are named by codes)."""
+    from flask_babel import gettext
+    from app.auth.models import Role
+    return {code: gettext(name) for code, name in db.execute(select(Role.code, Role.name)).all()}
+
+
 def user_names(db, ids):
     from app.auth.models import User
     ids = {i for i in ids if i}

@@ -133,4 +133,5 @@ def task(task_id):
     people = service.user_names(db_session, [t.assignee_id, t.claimed_by, t.completed_by])
     return render_template("inbox/task.html", task=t, fields=fields, may_act=may_act, names=names,
                            people=people, record_link=links.record_url(t.process_key, t.business_key),
+                           roles=service.role_labels(db_session),
                            form_errors=errors.get("_form", []), **ctx), status

@@ -14,7 +14,7 @@ from app.common.listing import page_args, paginate, wants_export, xlsx_response
 from app.common.ui import local_time
 from app.db import db_session
 from app.inbox import actor_for
-from app.inbox.service import history, process_names
+from app.inbox.service import history, process_names, role_labels
 from app.processes_ui import service
 from processes import runtime
 from processes.errors import WrongStep
@@ -131,7 +131,7 @@ def list_instances():
     page = paginate(db_session, stmt, *page_args(), scalars=False)
     steps = service.open_steps(db_session, [i.id for i, _v in page.items])
     return render_template("processes_ui/instances.html", page=page, steps=steps, filters=filters,
-                           names=names, statuses=service.STATUSES)
+                           names=names, statuses=service.STATUSES, roles=role_labels(db_session))
 
 
 @bp.route("/timers")
@@ -149,7 +149,8 @@ def show_instance(instance_id):
     steps = service.open_steps(db_session, [instance.id]).get(instance.id, [])
     return render_template("processes_ui/instance.html", instance=instance, view=view, steps=steps,
                            history=history(db_session, instance.id), names=view["names"],
-                           process_name=process_names(db_session).get(instance.definition_key))
+                           process_name=process_names(db_session).get(instance.definition_key),
+                           roles=role_labels(db_session))
 
 
 @bp.route("/instances/<int:instance_id>/retry", methods=["POST"])

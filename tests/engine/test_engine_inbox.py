@@ -64,6 +64,9 @@ def test_web_flow_review_handle_loop_with_form_errors_kept(db, demo, login, user
 
 
 def test_api_inbox_task_form_and_completion_rules(db, demo, api, user):
+    from app.catalog.models import DictionaryEntry
+    db.add_all([DictionaryEntry(type="服务类型", item=i, value=v, editable=True)
+                for i, v in (("咨询", "consultation"), ("投诉", "complaint"))])
     start(db)
     sup, sup_h = api("supervisor")
     listing = sup.get("/api/v1/tasks?process=engine_demo", headers=sup_h).get_json()
@@ -74,13 +77,16 @@ def test_api_inbox_task_form_and_completion_rules(db, demo, api, user):
     assert detail["business_key"] == "R-7" and detail["form"]["name"] == "engine_review.json"
     assert sorted(schema["properties"]["assignee_id"]["enum"]) == sorted([user("manager1").id, user("manager2").id])
     assert detail["form"]["ui"]["priority"] == {"ui:widget": "stars"}
+    assert schema["properties"]["channel"]["enum"] == ["consultation", "complaint"]
+    assert schema["properties"]["channel"]["enumNames"] == ["咨询", "投诉"]
 
     mgr, mgr_h = api("manager1")
     assert mgr.get(f"/api/v1/tasks/{task_id}", headers=mgr_h).status_code == 403
     resp = mgr.post(f"/api/v1/tasks/{task_id}/complete", headers=mgr_h, json={"data": {"approved": "yes"}})
     assert resp.status_code == 403 and resp.get_json()["code"] == "task_forbidden"
-    resp = sup.post(f"/api/v1/tasks/{task_id}/complete", headers=sup_h, json={"data": {"approved": "perhaps"}})
-    assert resp.status_code == 422 and set(resp.get_json()["errors"]) == {"approved", "assignee_id"}
+    resp = sup.post(f"/api/v1/tasks/{task_id}/complete", headers=sup_h,
+                    json={"data": {"approved": "perhaps", "channel": "gossip"}})
+    assert resp.status_code == 422 and set(resp.get_json()["errors"]) == {"approved", "assignee_id", "channel"}
     resp = sup.post(f"/api/v1/tasks/{task_id}/complete", headers=sup_h,
                     json={"data": {"approved": "yes", "assignee_id": user("manager1").id}})
     assert resp.status_code == 200
