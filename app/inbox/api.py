@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from app.auth.guard import requires
-from app.common.listing import page_args, paginate
+from app.common.listing import page_args
 from app.db import db_session
 from app.inbox import actor_for, service
 from processes import runtime
@@ -79,9 +79,10 @@ _TASK_COLUMNS = ("id", "process_key", "instance_id", "bpmn_id", "name", "role", 
 def list_tasks(args):
     """My open tasks (lanes of my role, narrowed to me when assigned or claimed). Filters: process, role, due
     (overdue|today|week|none); sort: waiting, -waiting, due, -due, process, name."""
-    stmt = service.tasks_query(current_user, process=args.get("process"), role=args.get("role"),
-                               due=args.get("due"), sort=args.get("sort", "waiting"), q=args.get("q"))
-    return paginate(db_session, stmt, *page_args()).as_api(lambda t: t)
+    page = service.inbox_page(db_session, current_user, *page_args(), process=args.get("process"),
+                              role=args.get("role"), due=args.get("due"), sort=args.get("sort", "waiting"),
+                              q=args.get("q"))
+    return page.as_api(lambda t: t)
 
 
 def _form(task, ctx):

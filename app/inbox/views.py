@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.guard import requires
-from app.common.listing import paginate, page_args, wants_export, xlsx_response
+from app.common.listing import page_args, wants_export, xlsx_response
 from app.common.ui import local_time
 from app.db import db_session
 from app.inbox import actor_for, links, service
@@ -48,7 +48,7 @@ def index():
         return xlsx_response("tasks.xlsx", [_("Task"), _("Process"), _("Record"), _("Waiting since"), _("Due")],
                              ([t.name, names.get(t.process_key, t.process_key), t.subject or t.business_key or "",
                                local_time(t.created_at), local_time(t.due_at)] for t in rows))
-    page = paginate(db_session, stmt, *page_args())
+    page = service.inbox_page(db_session, current_user, *page_args(), **filters)
     people = service.user_names(db_session, [t.claimed_by for t in page.items])
     return render_template("inbox/index.html", page=page, filters=filters, process_names=names,
                            task_url=links.task_url, record_url=links.record_url, people=people,

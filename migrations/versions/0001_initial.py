@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 13:53:41.036299
+Create Date: 2026-11-25 14:01:02.885275
 """
 from alembic import op
 import sqlalchemy as sa
@@ -415,7 +415,7 @@ def upgrade():
     sa.UniqueConstraint('task_uuid', name=op.f('uq_human_task_task_uuid'))
     )
     with op.batch_alter_table('human_task', schema=None) as batch_op:
-        batch_op.create_index('ix_human_task_inbox', ['role', 'created_at'], unique=False, postgresql_include=['assignee_id', 'claimed_by'], postgresql_where=sa.text('completed_at IS NULL'), sqlite_where=sa.text('completed_at IS NULL'))
+        batch_op.create_index('ix_human_task_inbox', ['role', 'created_at'], unique=False, postgresql_include=['id', 'assignee_id', 'claimed_by', 'due_at'], postgresql_where=sa.text('completed_at IS NULL'), sqlite_where=sa.text('completed_at IS NULL'))
         batch_op.create_index(batch_op.f('ix_human_task_instance_id'), ['instance_id'], unique=False)
         batch_op.create_index('ix_human_task_open_assignee', ['assignee_id', 'completed_at'], unique=False)
 
@@ -427,7 +427,7 @@ def downgrade():
     with op.batch_alter_table('human_task', schema=None) as batch_op:
         batch_op.drop_index('ix_human_task_open_assignee')
         batch_op.drop_index(batch_op.f('ix_human_task_instance_id'))
-        batch_op.drop_index('ix_human_task_inbox', postgresql_include=['assignee_id', 'claimed_by'], postgresql_where=sa.text('completed_at IS NULL'), sqlite_where=sa.text('completed_at IS NULL'))
+        batch_op.drop_index('ix_human_task_inbox', postgresql_include=['id', 'assignee_id', 'claimed_by', 'due_at'], postgresql_where=sa.text('completed_at IS NULL'), sqlite_where=sa.text('completed_at IS NULL'))
 
     op.drop_table('human_task')
     with op.batch_alter_table('process_instance', schema=None) as batch_op:
