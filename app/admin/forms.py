@@ -43,9 +43,9 @@ class PasswordResetForm(FlaskForm):
 
 class RoleCreateForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(min=2, max=40)])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=60)])
+    name = StringField(_l("Role name"), validators=[DataRequired(), Length(max=60)])
 
 
 class RoleEditForm(FlaskForm):
     """Name plus the ticked rights (checkbox list `rights`, read from request.form by the view)."""
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=60)])
+    name = StringField(_l("Role name"), validators=[DataRequired(), Length(max=60)])

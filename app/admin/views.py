@@ -151,11 +151,14 @@ def create_role():
 @requires("role.manage")
 def edit_role(role_id):
     role = role_service.get_role(db_session, role_id)
-    form = RoleEditForm(obj=role)
+    # Built-in roles store their English label and show its translation; saving the shown text keeps the label.
+    shown_name = _(role.name)
+    form = RoleEditForm(data={"name": shown_name})
     ticked = request.form.getlist("rights") if request.method == "POST" else None
     if form.validate_on_submit():
+        name = role.name if (form.name.data or "").strip() == shown_name else form.name.data
         try:
-            role_service.rename_role(db_session, actor=current_user, role_id=role.id, name=form.name.data)
+            role_service.rename_role(db_session, actor=current_user, role_id=role.id, name=name)
             role_service.set_role_rights(db_session, actor=current_user, role_id=role.id, codes=ticked)
         except ValidationFailed as err:
             db_session.rollback()
