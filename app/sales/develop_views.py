@@ -8,7 +8,8 @@ from app.auth.guard import requires
 from app.common.errors import Forbidden, ValidationFailed
 from app.db import db_session
 from app.sales import history, plan_service, service
-from app.sales.forms import PlanItemForm, ResultForm, set_field_errors
+from app.common.forms import apply_errors
+from app.sales.forms import PlanItemForm, ResultForm
 from app.sales.labels import OUTCOME_LABELS, TASK_NAMES, status_label
 from app.sales.views import bp, user_names
 from processes.errors import EngineError, WrongStep
@@ -70,7 +71,7 @@ def add_plan_item(opportunity_id):
                               item_date=form.date.data, todo=form.todo.data)
     except ValidationFailed as err:
         db_session.rollback()
-        set_field_errors(form, err.errors)
+        apply_errors(form, err.errors)
         opp = service.get_opportunity(db_session, user=current_user, opportunity_id=opportunity_id)
         return _render(opp, status=422, add_form=form)
     except (WrongStep, Forbidden) as err:
@@ -89,7 +90,7 @@ def update_plan_item(opportunity_id, item_id):
                                  item_date=form.date.data, todo=form.todo.data)
     except ValidationFailed as err:
         db_session.rollback()
-        set_field_errors(form, err.errors)
+        apply_errors(form, err.errors)
         opp = service.get_opportunity(db_session, user=current_user, opportunity_id=opportunity_id)
         item = plan_service.get_item(db_session, user=current_user, opportunity_id=opp.id, item_id=item_id)
         return _render(opp, status=422, item_forms={item_id: (form, ResultForm(prefix=f"r{item_id}",
@@ -110,7 +111,7 @@ def record_result(opportunity_id, item_id):
                                    result=form.result.data)
     except ValidationFailed as err:
         db_session.rollback()
-        set_field_errors(form, err.errors)
+        apply_errors(form, err.errors)
         opp = service.get_opportunity(db_session, user=current_user, opportunity_id=opportunity_id)
         item = plan_service.get_item(db_session, user=current_user, opportunity_id=opp.id, item_id=item_id)
         plan_form = PlanItemForm(prefix=f"i{item_id}", data={"date": item.date.isoformat(), "todo": item.todo})

@@ -55,14 +55,3 @@ class OpportunityFilterForm(FlaskForm):
     created_from = StringField(_l("Created from"), validators=[Optional()], widget=DateInput())
     created_to = StringField(_l("Created to"), validators=[Optional()], widget=DateInput())
 
-
-def set_field_errors(form, errors):
-    """Put service field errors next to the fields; errors for fields the form lacks go to the form itself."""
-    leftovers = []
-    for name, messages in errors.items():
-        field = getattr(form, name, None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = list(field.errors) + list(messages)
-        else:
-            leftovers.extend(messages)
-    form.form_errors = list(getattr(form, "form_errors", [])) + leftovers

@@ -14,7 +14,8 @@ from app.common.listing import page_args, paginate, wants_export, xlsx_response
 from app.common.ui import local_time
 from app.db import db_session
 from app.sales import service
-from app.sales.forms import AssignForm, OpportunityFilterForm, OpportunityForm, set_field_errors
+from app.common.forms import apply_errors
+from app.sales.forms import AssignForm, OpportunityFilterForm, OpportunityForm
 from app.sales.labels import STATUS_LABELS, status_label
 from processes.errors import WrongStep
 
@@ -100,7 +101,7 @@ def create_opportunity():
             opp = service.create_opportunity(db_session, user=current_user, data=form.values(), assignee_id=assignee)
         except ValidationFailed as err:
             db_session.rollback()
-            set_field_errors(form, err.errors)
+            apply_errors(form, err.errors)
             return render_template("sales/form.html", form=form, opp=None, can_assign=can_assign), 422
         db_session.commit()
         flash(_("Opportunity %(id)s recorded.", id=opp.id), "success")
@@ -126,7 +127,7 @@ def edit_opportunity(opportunity_id):
             service.update_opportunity(db_session, user=current_user, opportunity_id=opp.id, data=form.values())
         except ValidationFailed as err:
             db_session.rollback()
-            set_field_errors(form, err.errors)
+            apply_errors(form, err.errors)
             return render_template("sales/form.html", form=form, opp=opp, can_assign=False), 422
         except WrongStep as err:
             db_session.rollback()
@@ -162,7 +163,7 @@ def assign_opportunity(opportunity_id):
                                        assignee_id=form.assignee_id.data or None)
         except ValidationFailed as err:
             db_session.rollback()
-            set_field_errors(form, err.errors)
+            apply_errors(form, err.errors)
             return render_template("sales/assign.html", form=form, opp=opp), 422
         except WrongStep as err:
             db_session.rollback()
