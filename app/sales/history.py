@@ -12,16 +12,15 @@ from app.sales.labels import AUDIT_LABELS, OUTCOME_LABELS, TASK_NAMES
 from app.sales.service import PROCESS_KEY
 from processes.models import ProcessEvent, ProcessInstance
 
-EVENT_LABELS = {
+EVENT_LABELS = {  # processes/ event codes
     "started": _l("Process started"),
-    "instance_started": _l("Process started"),
-    "completed": _l("Step completed"),
     "task_completed": _l("Step completed"),
-    "instance_completed": _l("Process finished"),
-    "process_completed": _l("Process finished"),
+    "step": _l("Automatic step"),
+    "timer_fired": _l("Timer fired"),
+    "completed": _l("Process finished"),
     "cancelled": _l("Process cancelled"),
-    "instance_cancelled": _l("Process cancelled"),
     "error": _l("Process error"),
+    "retried": _l("Process retried"),
 }
 
 
