@@ -87,13 +87,15 @@ def test_development_page_plan_results_and_close(login, user, db, sales_deployed
                                                                   f"i{item.id}-todo": "上门拜访"}).status_code == 302
     assert c.post(f"{BASE}/{opp_id}/plan-items/{item.id}/result",
                   data={f"r{item.id}-result": "客户同意试用"}).status_code == 302
-    db.refresh(item)
+    item = db.get(PlanItem, item.id)
     assert (item.date.isoformat(), item.todo, item.result) == ("2026-03-03", "上门拜访", "客户同意试用")
     # Another manager's POSTs do nothing.
     assert login("manager2").post(f"{BASE}/{opp_id}/close", data={"outcome": "success"}).status_code == 404
     resp = c.post(f"{BASE}/{opp_id}/close", data={"outcome": "success"}, follow_redirects=True)
     html = resp.get_data(as_text=True)
-    assert "开发成功" in html and "添加计划项" not in html and "记录执行效果" in html  # history, not the form
+    assert 'id="opp-status">开发成功' in html
+    assert 'id="add-plan-item"' not in html and 'class="plan-result"' not in html  # read-only now
+    assert "记录执行效果" in html and "李经理" in html  # the history: who recorded results
     assert "上门拜访" in html and "客户同意试用" in html and OPP["customer_name"] in html
     assert db.get(Opportunity, opp_id).customer_id is not None
     late = c.post(f"{BASE}/{opp_id}/plan-items", data={"new-date": "2026-04-01", "new-todo": "太晚"},

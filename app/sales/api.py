@@ -40,6 +40,10 @@ class OpportunityCreateIn(OpportunityIn):
                                  metadata={"description": "Assign at once (needs opportunity.assign)"})
 
 
+class OpportunityPatchIn(OpportunityIn):
+    """The same fields, each optional (PATCH)."""
+
+
 class OpportunityOut(Schema):
     id = fields.Integer()
     source = fields.String(allow_none=True)
@@ -90,6 +94,10 @@ class PlanItemIn(Schema):
     date = fields.Date(required=True)
     todo = fields.String(required=True, metadata={"maxLength": plan_service.TODO_MAX})
     result = fields.String(allow_none=True, load_default=None, metadata={"maxLength": plan_service.RESULT_MAX})
+
+
+class PlanItemPatchIn(PlanItemIn):
+    """The same fields, each optional (PATCH), e.g. only `result`."""
 
 
 class PlanItemOut(Schema):
@@ -172,7 +180,7 @@ class OpportunityItem(MethodView):
         """Replace the fields of an unassigned opportunity (409 once assigned)."""
         return self._update(body, opportunity_id)
 
-    @blp.arguments(OpportunityIn(partial=True))
+    @blp.arguments(OpportunityPatchIn(partial=True))
     @blp.response(200, OpportunityOut)
     @requires("opportunity.edit")
     def patch(self, body, opportunity_id):
@@ -244,7 +252,7 @@ class PlanItem(MethodView):
         """Read one plan item."""
         return plan_service.get_item(db_session, user=current_user, opportunity_id=opportunity_id, item_id=item_id)
 
-    @blp.arguments(PlanItemIn(partial=True))
+    @blp.arguments(PlanItemPatchIn(partial=True))
     @blp.response(200, PlanItemOut)
     @requires("opportunity.develop")
     def patch(self, body, opportunity_id, item_id):

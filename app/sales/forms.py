@@ -2,7 +2,7 @@
 with the API), so views hand the raw values to the service and show its field errors. CSRF is checked app-wide."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import DateInput, NumberInput
 
@@ -13,7 +13,7 @@ class OpportunityForm(FlaskForm):
     source = StringField(_l("Source"))
     customer_name = StringField(_l("Customer name"), validators=[InputRequired()])
     # Text, not IntegerField: "abc" or "150" must come back to the user as typed, with the service's message.
-    probability = StringField(_l("Success probability (%)"), validators=[InputRequired()],
+    probability = StringField(_l("Success probability"), validators=[InputRequired()],
                               widget=NumberInput(min=0, max=100, step=1))
     summary = StringField(_l("Summary"), validators=[InputRequired()])
     contact = StringField(_l("Contact"))
@@ -50,7 +50,7 @@ class OpportunityFilterForm(FlaskForm):
     summary = StringField(_l("Summary"), validators=[Optional()])
     contact = StringField(_l("Contact"), validators=[Optional()])
     status = SelectField(_l("Status"), validators=[Optional()],
-                         choices=[("", _l("All"))] + list(STATUS_LABELS.items()))
+                         choices=[SelectChoice("", _l("All"))] + [SelectChoice(c, l) for c, l in STATUS_LABELS.items()])
     assignee_id = SelectField(_l("Assignee"), validators=[Optional()], validate_choice=False)
     created_from = StringField(_l("Created from"), validators=[Optional()], widget=DateInput())
     created_to = StringField(_l("Created to"), validators=[Optional()], widget=DateInput())

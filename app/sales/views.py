@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from app.auth.guard import requires, sees_all
 from app.auth.models import User
@@ -16,7 +17,7 @@ from app.db import db_session
 from app.sales import service
 from app.common.forms import apply_errors
 from app.sales.forms import AssignForm, OpportunityFilterForm, OpportunityForm
-from app.sales.labels import STATUS_LABELS, status_label
+from app.sales.labels import status_label
 from processes.errors import WrongStep
 
 bp = Blueprint("sales", __name__, url_prefix="/sales")
@@ -30,8 +31,8 @@ def user_names(ids):
 
 
 def manager_choices(blank=None):
-    choices = [(m.id, m.name) for m in service.managers(db_session)]
-    return ([(0, blank)] if blank else []) + choices
+    choices = [SelectChoice(m.id, m.name) for m in service.managers(db_session)]
+    return ([SelectChoice(0, blank)] if blank else []) + choices
 
 
 def _utc_midnight(day: date):
@@ -68,7 +69,8 @@ def _filters(form):
 @requires("opportunity.view")
 def list_opportunities():
     form = OpportunityFilterForm(request.args)
-    form.assignee_id.choices = [("", _("All"))] + [(str(i), n) for i, n in manager_choices()]
+    form.assignee_id.choices = [SelectChoice("", _("All"))] + [SelectChoice(str(c.value), c.label)
+                                                                 for c in manager_choices()]
     stmt = service.query_statement(user=current_user, flt=_filters(form))
     if wants_export():
         return _export(db_session.scalars(stmt).all())
@@ -80,7 +82,7 @@ def list_opportunities():
 
 def _export(rows):
     names = user_names([o.assignee_id for o in rows] + [o.created_by for o in rows])
-    headers = [_("No."), _("Source"), _("Customer name"), _("Success probability (%)"), _("Summary"), _("Contact"),
+    headers = [_("No."), _("Source"), _("Customer name"), _("Success probability"), _("Summary"), _("Contact"),
                _("Contact phone"), _("Description"), _("Created by"), _("Created at"), _("Assignee"),
                _("Assigned at"), _("Status")]
     data = ([o.id, o.source or "", o.customer_name, o.probability, o.summary, o.contact or "", o.contact_phone or "",
