@@ -39,20 +39,24 @@ def test_record_assign_plan_execute_close_and_find_the_customer(page, live_serve
     sign_in(page, "manager1")
     page.goto(f"{live_server}/sales/opportunities")
     page.locator("#opportunities tbody tr", has_text=CUSTOMER).get_by_role("link", name="开发").click()
-    for day, todo in (("2026-03-02", "电话联系王小明确认需求"), ("2026-03-06", "上门演示样品并报价")):
+    plan = [("2026-03-02", "电话联系王小明确认需求", "需求已确认：约 300 种文具"),
+            ("2026-03-06", "上门演示样品并报价", "客户接受报价")]
+    for day, todo, _result in plan:
         page.fill("#new-date", day)
         page.fill("#new-todo", todo)
         page.click("#add-plan-item button[type=submit]")
-        assert page.locator("#plan-items", has_text=todo).count() == 1
-    for todo, result in (("电话联系", "需求已确认：约 300 种文具"), ("上门演示", "客户接受报价")):
-        item = page.locator("tr.plan-item", has_text=todo)
-        item.locator("textarea").fill(result)
-        item.locator("form.plan-result button[type=submit]").click()
-        assert page.locator("tr.plan-item", has_text=todo).locator("textarea").input_value() == result
+        assert page.locator(f"tr.plan-item input[value='{todo}']").count() == 1
+
+    def item_row(todo):
+        return page.locator("tr.plan-item", has=page.locator(f"input[value='{todo}']"))
+    for _day, todo, result in plan:
+        item_row(todo).locator("textarea").fill(result)
+        item_row(todo).locator("form.plan-result button[type=submit]").click()
+        assert item_row(todo).locator("textarea").input_value() == result
     page.screenshot(path="/tmp/crm-sales-develop.png", full_page=True)
     page.click("#close-actions button[data-outcome=success]")
     assert page.locator("#opp-status").inner_text() == "开发成功"
-    assert page.locator("#plan-items", has_text="客户接受报价").count() == 1
+    assert [r.split("\t") for r in page.locator("tr.plan-item").all_inner_texts()] == [list(p) for p in plan]
     assert page.locator("#add-plan-item").count() == 0  # closed: read-only
     customer_no = page.locator("#opp-customer").inner_text().split()[0]
     assert customer_no.startswith("KH")
