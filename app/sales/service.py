@@ -14,6 +14,7 @@ from app.auth.guard import sees_all
 from app.auth.models import Role, User
 from app.common.errors import Forbidden, NotFound, ValidationFailed
 from app.common.models import AuditRecord
+from app.customers.validation import PHONE_RE
 from app.inbox import actor_for
 from app.sales.models import OPPORTUNITY_STATUSES, Opportunity
 from processes import runtime
@@ -57,6 +58,9 @@ def clean_fields(data, *, partial=False):
             errors[name] = [_("Must be text.")]
         elif len(value) > limit:
             errors[name] = [_("At most %(n)s characters (now %(m)s).", n=limit, m=len(value))]
+        elif name == "contact_phone" and not _is_phone(value):
+            # Checked now because a won opportunity passes it to the customer's contact, which requires it.
+            errors[name] = [_("Enter a phone number: 7 to 20 digits, spaces, hyphens or parentheses allowed.")]
         else:
             out[name] = value
     if not partial or "probability" in data:
@@ -68,6 +72,10 @@ def clean_fields(data, *, partial=False):
     if errors:
         raise ValidationFailed(errors)
     return out
+
+
+def _is_phone(value):
+    return bool(PHONE_RE.match(value)) and 7 <= sum(ch.isdigit() for ch in value) <= 20
 
 
 def _parse_probability(value):

@@ -64,4 +64,11 @@ def test_record_assign_plan_execute_close_and_find_the_customer(page, live_serve
 
     # The new customer, with its contact, is in the manager's customer list.
     page.goto(f"{live_server}/customers/")
-    assert page.locator("body", has_text=customer_no).count() == 1
+    page.fill("input[name=q]", CUSTOMER)
+    page.click("form.filters button[type=submit]")
+    row = page.locator("table.list tbody tr", has_text=customer_no)
+    assert CUSTOMER in row.inner_text() and "李经理" in row.inner_text()
+    row.get_by_role("link", name=customer_no).click()
+    assert page.locator("body", has_text="王小明").count() == 1
+    assert page.locator("body", has_text="13912345678").count() == 1
+    page.screenshot(path="/tmp/crm-sales-customer.png", full_page=True)
