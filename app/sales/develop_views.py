@@ -35,7 +35,7 @@ def _render(opp, *, status=200, add_form=None, item_forms=None):
                                                                               "todo": item.todo}),
                                    ResultForm(prefix=f"r{item.id}", data={"result": item.result}))
     entries = history.entries(db_session, opp)
-    names = user_names([opp.created_by, opp.assignee_id] + [e.user_id for e in entries])
+    names = user_names([opp.created_by, opp.assignee_id])
     return render_template(
         "sales/detail.html", opp=opp, items=items, item_forms=item_forms, add_form=add_form or PlanItemForm(prefix="new"),
         developing=developing, step_names=[step_name(s) for s in steps], history=entries, names=names, status_label=status_label,
