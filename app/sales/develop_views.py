@@ -1,6 +1,6 @@
 """The opportunity page: details; while in development the plan (items, results) and the close actions;
 once closed, read-only with the whole plan and the history."""
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -40,6 +40,7 @@ def _render(opp, *, status=200, add_form=None, item_forms=None):
         "sales/detail.html", opp=opp, items=items, item_forms=item_forms, add_form=add_form or PlanItemForm(prefix="new"),
         developing=developing, step_names=[step_name(s) for s in steps], history=entries, names=names, status_label=status_label,
         outcomes=OUTCOME_LABELS, customer=history.customer_of(db_session, opp),
+        config_endpoints=current_app.view_functions,
         can_edit=opp.status == "unassigned" and current_user.can("opportunity.edit"),
         can_assign=service.ASSIGN_STEP in step_ids and current_user.can("opportunity.assign")), status
 
