@@ -21,9 +21,11 @@ DEMO = [
 
 
 def _ensure_model(db):
-    from processes.definitions import deploy_directory, latest_definition
+    """Seeds may run before the app deployed the models (tests, a fresh database)."""
+    from processes.definitions import deploy_model, latest_definition
     if latest_definition(db, service.PROCESS_KEY) is None:
-        deploy_directory(db, ROOT / "bpmn-models", ROOT / "forms")
+        path = ROOT / "bpmn-models" / f"{service.PROCESS_KEY}.bpmn"
+        deploy_model(db, path.read_text("utf-8"), forms_dir=ROOT / "forms", filename=path.name)
 
 
 def seed_demo(db):
