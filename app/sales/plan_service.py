@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.common.errors import Forbidden, NotFound, ValidationFailed
 from app.sales.models import PlanItem
-from app.sales.service import DEVELOP_STEP, audit, get_opportunity, require_step
+from app.sales.service import DEVELOP_STEP, audit, get_opportunity, lock_process, require_step
 
 TODO_MAX = 500
 RESULT_MAX = 500
@@ -59,7 +59,7 @@ def clean_item(*, item_date=_UNSET, todo=_UNSET, result=_UNSET):
 
 def _developing(db, *, user, opportunity_id):
     """The opportunity, if the process is at `develop` and `user` is the manager developing it."""
-    opp = get_opportunity(db, user=user, opportunity_id=opportunity_id)
+    opp = lock_process(db, get_opportunity(db, user=user, opportunity_id=opportunity_id))
     require_step(db, opp, DEVELOP_STEP, _("The plan can be changed only while the opportunity is in development."))
     if opp.assignee_id != user.id:
         raise Forbidden(_("Only the assigned customer manager works on this plan."))

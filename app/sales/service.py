@@ -20,6 +20,7 @@ from app.sales.models import OPPORTUNITY_STATUSES, Opportunity
 from processes import runtime
 from processes.clock import utcnow
 from processes.errors import WrongStep
+from processes.execution import lock_instance
 from processes.models import HumanTask, ProcessInstance
 
 PROCESS_KEY = "sales_opportunity"
@@ -187,6 +188,17 @@ def step_ids(steps):
     return [s.get("bpmn_id") if isinstance(s, dict) else getattr(s, "bpmn_id", s) for s in steps]
 
 
+def lock_process(db, opp):
+    """Serialise a domain action with the process: take the instance lock first (the engine's own order is
+    instance, then the opportunity row its operations update, so no deadlock), then read the opportunity again.
+    Without it a plan item could slip in after a concurrent close, or a delete race an assignment."""
+    instance = runtime.find_instance(db, PROCESS_KEY, str(opp.id))
+    if instance is not None:
+        lock_instance(db, instance.id)
+    db.refresh(opp)
+    return opp
+
+
 def require_step(db, opp, bpmn_id, detail):
     steps = current_steps(db, opp)
     if bpmn_id not in step_ids(steps):
@@ -229,7 +241,7 @@ def audit(db, *, opp, action, user, data):
 
 
 def update_opportunity(db, *, user, opportunity_id, data):
-    opp = get_opportunity(db, user=user, opportunity_id=opportunity_id)
+    opp = lock_process(db, get_opportunity(db, user=user, opportunity_id=opportunity_id))
     _require_unassigned(db, opp)
     fields = clean_fields(data, partial=True)
     changes = {k: [getattr(opp, k), v] for k, v in fields.items() if getattr(opp, k) != v}
@@ -252,7 +264,7 @@ def _rename_subject(db, opp):
 
 def delete_opportunity(db, *, user, opportunity_id):
     """Deleted only while unassigned: the process is cancelled and the content kept in the audit trail."""
-    opp = get_opportunity(db, user=user, opportunity_id=opportunity_id)
+    opp = lock_process(db, get_opportunity(db, user=user, opportunity_id=opportunity_id))
     _require_unassigned(db, opp)
     runtime.cancel_process(db, key=PROCESS_KEY, business_key=str(opp.id), user_id=user.id,
                            reason="opportunity deleted")
