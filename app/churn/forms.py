@@ -12,6 +12,19 @@ STATUS_LABELS = {
     "retained": _l("Retained"),
 }
 
+# Names of the customer_churn BPMN elements and instance states as users read them.
+STEP_LABELS = {
+    "handle_warning": _l("Handle churn warning"),
+    "wait_recheck": _l("Re-check later"),
+    "recheck_orders": _l("Ordered since?"),
+}
+INSTANCE_LABELS = {
+    "running": _l("Running"),
+    "completed": _l("Completed"),
+    "cancelled": _l("Cancelled"),
+    "error": _l("Error"),
+}
+
 
 class PostponeForm(FlaskForm):
     measure = TextAreaField(_l("Retention measure"), validators=[DataRequired(), Length(max=TEXT_MAX)])

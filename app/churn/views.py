@@ -7,7 +7,7 @@ from sqlalchemy import select
 from app.auth.guard import requires, sees_all
 from app.auth.models import Role, User
 from app.churn import service
-from app.churn.forms import STATUS_LABELS, ConfirmForm, FilterForm, PostponeForm
+from app.churn.forms import INSTANCE_LABELS, STATUS_LABELS, STEP_LABELS, ConfirmForm, FilterForm, PostponeForm
 from app.churn.scan_service import run_configured_scan
 from app.common.errors import ServiceError, ValidationFailed
 from app.common.listing import page_args, paginate, wants_export, xlsx_response
@@ -64,9 +64,10 @@ def _process_info(case):
 
 def _render_case(case, postpone_form=None, confirm_form=None, status=200):
     instance, steps = _process_info(case)
-    at_step = any(_step_id(s) == service.HANDLE_STEP for s in steps)
-    return render_template("churn/case.html", case=case, labels=STATUS_LABELS, instance=instance, steps=steps,
-                           can_handle=service.can_handle(current_user, case) and at_step,
+    step_ids = [_step_id(s) for s in steps]
+    return render_template("churn/case.html", case=case, labels=STATUS_LABELS, instance=instance,
+                           instance_labels=INSTANCE_LABELS, step_names=[str(STEP_LABELS.get(i, i)) for i in step_ids],
+                           can_handle=service.can_handle(current_user, case) and service.HANDLE_STEP in step_ids,
                            postpone_form=postpone_form or PostponeForm(formdata=None),
                            confirm_form=confirm_form or ConfirmForm(formdata=None)), status
 
