@@ -10,6 +10,7 @@ from app.churn import service
 from app.churn.forms import INSTANCE_LABELS, STATUS_LABELS, STEP_LABELS, ConfirmForm, FilterForm, PostponeForm
 from app.churn.scan_service import run_configured_scan
 from app.common.errors import ServiceError, ValidationFailed
+from app.common.forms import apply_errors
 from app.common.listing import page_args, paginate, wants_export, xlsx_response
 from app.common.ui import local_time
 from app.db import db_session
@@ -92,8 +93,7 @@ def _decide(case_id, form, field, action, done_message):
             return redirect(url_for("churn.show_case", case_id=case_id))
         except (ValidationFailed, FormInvalid) as err:
             db_session.rollback()
-            for message in _field_errors(err, field):
-                form[field].errors = list(form[field].errors) + [message]
+            apply_errors(form, err.extra.get("errors") or {field: [err.detail]})
         except (ServiceError, EngineError) as err:  # wrong step, closed case, another manager
             db_session.rollback()
             flash(err.detail, "error")
@@ -101,12 +101,6 @@ def _decide(case_id, form, field, action, done_message):
             return _render_case(db_session.get(type(case), case_id), status=err.status, **forms)
     forms = {"postpone_form": form} if field == "measure" else {"confirm_form": form}
     return _render_case(db_session.get(type(case), case_id), status=422, **forms)
-
-
-def _field_errors(err, field):
-    errors = getattr(err, "errors", None) or err.extra.get("errors") or {}
-    messages = errors.get(field) or [m for msgs in errors.values() for m in msgs] or [err.detail]
-    return [str(m) for m in messages]
 
 
 @bp.route("/<int:case_id>/postpone", methods=["POST"])
