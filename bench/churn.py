@@ -146,9 +146,9 @@ def main():
 
     fresh = prepare_database(args.url, args.reuse)
     engine = make_engine(args.url)
+    seed_base(engine)  # idempotent: demo users, models deployed (a no-op when unchanged)
     if fresh:
         t0 = time.perf_counter()
-        seed_base(engine)
         generate(engine, args.customers, args.lines, args.churn_share)
         print(f"data set generated in {time.perf_counter() - t0:.1f} s")
     else:  # a reused data set is scanned from scratch again

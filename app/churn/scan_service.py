@@ -2,7 +2,7 @@
 customer) is older than CHURN_MONTHS and who has no open churn case gets a warning case and a customer_churn
 process in their manager's inbox.
 
-Detection is one set-based query per batch (keyset over customer id, anti-join on open cases). The insert goes
+Detection is one set-based query (anti-joins on recent orders and open cases), streamed in batches. The insert goes
 through the partial unique index uq_churn_case_open_customer with ON CONFLICT DO NOTHING: a scan running at the
 same time as another one skips the customers the other took instead of failing or duplicating them.
 """
@@ -51,23 +51,19 @@ def cutoff_for(now_utc: datetime, *, months: int, tz: str) -> tuple[date, dateti
     return cutoff, cutoff_utc
 
 
-def detection_query(cutoff: date, cutoff_utc: datetime, *, after_id: int = 0, limit: int | None = None):
+def detection_query(cutoff: date, cutoff_utc: datetime):
     """Customers to warn: (id, manager_id, name, last_order_date), by id.
 
-    The latest order comes from a correlated max() that PostgreSQL answers from the (customer_id, order_date)
-    index; the open-case anti-join uses the partial unique index."""
-    last_order = (select(func.max(Order.order_date)).where(Order.customer_id == Customer.id)
-                  .correlate(Customer).scalar_subquery())
+    Two anti-joins: no order since the cutoff (PostgreSQL hashes the recent orders once) and no open case (the
+    partial unique index). The latest order date is then looked up only for the customers found."""
+    recent_order = exists().where(Order.customer_id == Customer.id, Order.order_date >= cutoff)
+    any_order = exists().where(Order.customer_id == Customer.id)
     open_case = exists().where(ChurnCase.customer_id == Customer.id, ChurnCase.status.in_(OPEN_CHURN_STATUSES))
-    inner = (select(Customer.id, Customer.manager_id, Customer.name, Customer.created_at,
-                    last_order.label("last_order_date"))
-             .where(Customer.status == "normal", Customer.id > after_id, ~open_case)
-             .subquery("c"))
-    stmt = (select(inner.c.id, inner.c.manager_id, inner.c.name, inner.c.last_order_date)
-            .where(or_(inner.c.last_order_date < cutoff,
-                       inner.c.last_order_date.is_(None) & (inner.c.created_at < cutoff_utc)))
-            .order_by(inner.c.id))
-    return stmt.limit(limit) if limit else stmt
+    last_order = select(func.max(Order.order_date)).where(Order.customer_id == Customer.id).scalar_subquery()
+    return (select(Customer.id, Customer.manager_id, Customer.name, last_order.label("last_order_date"))
+            .where(Customer.status == "normal", ~recent_order, ~open_case,
+                   or_(any_order, Customer.created_at < cutoff_utc))  # no order at all: counts from becoming one
+            .order_by(Customer.id))
 
 
 def _insert(db, rows):
@@ -88,12 +84,9 @@ def run_scan(db, *, months: int, tz: str, recheck_after: str = DEFAULT_RECHECK_A
     now = clock.utcnow()
     cutoff, cutoff_utc = cutoff_for(now, months=months, tz=tz)
     result = ScanResult(cutoff=cutoff)
-    after_id = 0
-    while True:
-        batch = db.execute(detection_query(cutoff, cutoff_utc, after_id=after_id, limit=batch_size)).all()
-        if not batch:
-            break
-        after_id = batch[-1].id
+    # One detection query, streamed (a server-side cursor on PostgreSQL) and handled batch by batch.
+    rows = db.execute(detection_query(cutoff, cutoff_utc).execution_options(yield_per=batch_size))
+    for batch in rows.partitions():
         result.candidates += len(batch)
         by_customer = {row.id: row for row in batch}
         inserted = _insert(db, [{"customer_id": r.id, "manager_id": r.manager_id, "last_order_date": r.last_order_date,
@@ -106,8 +99,6 @@ def run_scan(db, *, months: int, tz: str, recheck_after: str = DEFAULT_RECHECK_A
                                 "recheck_after": recheck_after})
             result.case_ids.append(case_id)
         result.created += len(inserted)
-        if len(batch) < batch_size:
-            break
     return result
 
 
