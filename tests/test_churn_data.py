@@ -42,6 +42,16 @@ def open_tasks(db, case_id):
 
 
 @pytest.fixture
+def churn_model(db):
+    """The repository's customer_churn model deployed in the test transaction."""
+    from app.config import ROOT
+    from processes.definitions import deploy_model
+    row, _created = deploy_model(db, (ROOT / "bpmn-models" / "customer_churn.bpmn").read_text(encoding="utf-8"),
+                                 filename="customer_churn.bpmn", forms_dir=ROOT / "forms")
+    return row
+
+
+@pytest.fixture
 def clock_at():
     """clock_at(naive_utc) moves processes.clock so utcnow() reads that instant (and runs on from there)."""
     def _set(instant):

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from app.churn.models import ChurnCase
 from app.churn.scan_service import cutoff_for, run_scan
 from processes.models import HumanTask, ProcessInstance
-from test_churn_data import SCAN_AT_UTC, clock_at, make_customer, open_tasks  # noqa: F401  (fixture)
+from test_churn_data import SCAN_AT_UTC, churn_model, clock_at, make_customer, open_tasks  # noqa: F401  (fixtures)
 
 
 def test_cutoff_is_strict_months_in_company_time():
@@ -47,7 +47,7 @@ def _warned(db, cs):
     return {by_id[r.customer_id]: (r.last_order_date, r.manager_id) for r in rows}
 
 
-def test_scan_warns_exactly_the_churned_customers_in_their_managers_inbox(db, user, clock_at):
+def test_scan_warns_exactly_the_churned_customers_in_their_managers_inbox(db, user, clock_at, churn_model):
     clock_at(SCAN_AT_UTC)
     cs = _dataset(db, user)
     m1, m2 = user("manager1"), user("manager2")
@@ -65,7 +65,7 @@ def test_scan_warns_exactly_the_churned_customers_in_their_managers_inbox(db, us
         assert (task.bpmn_id, task.role, task.assignee_id) == ("handle_warning", "customer_manager", case.manager_id)
 
 
-def test_a_second_scan_adds_nothing(db, user, clock_at):
+def test_a_second_scan_adds_nothing(db, user, clock_at, churn_model):
     clock_at(SCAN_AT_UTC)
     _dataset(db, user)
     first = run_scan(db, months=6, tz="Asia/Shanghai")
@@ -76,7 +76,7 @@ def test_a_second_scan_adds_nothing(db, user, clock_at):
     assert db.scalar(select(func.count(HumanTask.id))) == tasks
 
 
-def test_admin_runs_the_scan_from_the_api_and_others_may_not(db, api, user, clock_at):
+def test_admin_runs_the_scan_from_the_api_and_others_may_not(db, api, user, clock_at, churn_model):
     clock_at(SCAN_AT_UTC)
     _dataset(db, user)
     c, h = api("manager1")
@@ -88,7 +88,7 @@ def test_admin_runs_the_scan_from_the_api_and_others_may_not(db, api, user, cloc
     assert c.post("/api/v1/churn-cases/scan", headers=h).get_json()["created"] == 0
 
 
-def test_admin_runs_the_scan_from_the_list_page(db, login, user, clock_at):
+def test_admin_runs_the_scan_from_the_list_page(db, login, user, clock_at, churn_model):
     clock_at(SCAN_AT_UTC)
     _dataset(db, user)
     assert "run-scan" not in login("manager1").get("/churn/").get_data(as_text=True)
@@ -99,7 +99,7 @@ def test_admin_runs_the_scan_from_the_list_page(db, login, user, clock_at):
     assert login("manager1").post("/churn/scan").status_code == 403
 
 
-def test_cli_runs_the_scan(app, db, user, clock_at):
+def test_cli_runs_the_scan(app, db, user, clock_at, churn_model):
     clock_at(SCAN_AT_UTC)
     _dataset(db, user)
     out = app.test_cli_runner().invoke(args=["churn-scan"])

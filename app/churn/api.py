@@ -114,4 +114,4 @@ def scan():
     """Run the churn scan now (it also runs every Saturday 02:00); never creates duplicate cases."""
     result = run_configured_scan(db_session, user_id=current_user.id)
     db_session.commit()
-    return result.as_dict()
+    return {**result.as_dict(), "cutoff": result.cutoff}

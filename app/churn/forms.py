@@ -1,9 +1,16 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.churn.service import TEXT_MAX
+
+
+
+def choices(pairs):
+    return [SelectChoice(value, label) for value, label in pairs]
+
 
 STATUS_LABELS = {
     "warning": _l("Warning"),
@@ -42,4 +49,4 @@ class FilterForm(FlaskForm):
     customer = StringField(_l("Customer"), validators=[Optional(), Length(max=100)])
     manager_id = SelectField(_l("Customer manager"), coerce=str, validators=[Optional()])
     status = SelectField(_l("Status"), validators=[Optional()],
-                         choices=[("", _l("All"))] + list(STATUS_LABELS.items()))
+                         choices=choices([("", _l("All"))] + list(STATUS_LABELS.items())))

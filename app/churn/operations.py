@@ -1,9 +1,12 @@
 """Service-task operations of the customer_churn process: the only way the process changes churn cases.
 
 They run inside the completing transaction; a ValidationFailed (status < 500) rejects the completion."""
+from app.catalog.hooks import on_order_created
+from app.churn import service
 from processes.services import operation
 
-from app.churn import service
+# A new order closes the customer's open churn case as retained and ends its process (same transaction).
+on_order_created(service.close_cases_on_order)
 
 
 @operation("churn.postpone")

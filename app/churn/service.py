@@ -12,8 +12,8 @@ from app.catalog.models import Order
 from app.churn.models import CHURN_STATUSES, OPEN_CHURN_STATUSES, ChurnCase, ChurnMeasure
 from app.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.customers.models import Customer
+from app.inbox import actor_for
 from processes import clock
-from processes.actor import Actor
 
 PROCESS_KEY = "customer_churn"
 HANDLE_STEP = "handle_warning"
@@ -71,8 +71,8 @@ def _complete_handle(db, *, user, case_id, data):
         raise Forbidden(_("Only the customer's manager can handle this churn case."))
     if case.status not in OPEN_CHURN_STATUSES:
         raise Conflict(_("This churn case is already closed."), current_steps=[])
-    actor = Actor(id=user.id, role=user.role_code, rights=user.right_codes)
-    complete_step(db, key=PROCESS_KEY, business_key=str(case.id), bpmn_id=HANDLE_STEP, actor=actor, data=data)
+    complete_step(db, key=PROCESS_KEY, business_key=str(case.id), bpmn_id=HANDLE_STEP, actor=actor_for(user),
+                  data=data)
     return case
 
 

@@ -7,7 +7,8 @@ from sqlalchemy import select
 from app.auth.guard import requires, sees_all
 from app.auth.models import Role, User
 from app.churn import service
-from app.churn.forms import INSTANCE_LABELS, STATUS_LABELS, STEP_LABELS, ConfirmForm, FilterForm, PostponeForm
+from app.churn.forms import (INSTANCE_LABELS, STATUS_LABELS, STEP_LABELS, ConfirmForm, FilterForm, PostponeForm,
+                             choices)
 from app.churn.scan_service import run_configured_scan
 from app.common.errors import ServiceError, ValidationFailed
 from app.common.forms import apply_errors
@@ -28,7 +29,7 @@ def _managers():
 @requires("churn.view")
 def list_cases():
     form = FilterForm(request.args)
-    form.manager_id.choices = [("", _("All"))] + [(str(u.id), u.name) for u in _managers()]
+    form.manager_id.choices = choices([("", _("All"))] + [(str(u.id), u.name) for u in _managers()])
     form.validate()
     stmt = service.query_cases(user=current_user, customer=form.customer.data,
                                manager_id=int(form.manager_id.data) if form.manager_id.data else None,
