@@ -94,7 +94,10 @@ def celery_run(tmp_path_factory, pg_database):
     keys = {"global_keyprefix": env["CHURN_IT_PREFIX"]}
     client.conf.update(broker_transport_options=keys, result_backend_transport_options=keys)
     try:
-        client.send_task("crm.ping", queue=env["CHURN_IT_QUEUE"]).get(timeout=120)  # worker up, database reachable
+        # Worker up, database reachable, and both pool processes warm (each builds its Flask app on first use),
+        # so the two concurrent scans below really run side by side.
+        pings = [client.send_task("crm.ping", queue=env["CHURN_IT_QUEUE"]) for _ in range(4)]
+        assert [p.get(timeout=180) for p in pings] == [1, 1, 1, 1]
         yield client, env["CHURN_IT_QUEUE"], saturday, \
             lambda: start("beat", "-S", "celery.beat:Scheduler", "--max-interval", "1", "-l", "INFO", name="beat")
     finally:
@@ -125,8 +128,8 @@ def test_beat_on_saturday_two_am_opens_exactly_the_expected_cases_and_reruns_add
     cutoff = saturday.date() - relativedelta(months=6)
     with Session(engine) as db:
         from app.auth.models import User
-        m1 = db.scalar(select(User).where(User.username == "manager1"))
-        m2 = db.scalar(select(User).where(User.username == "manager2"))
+        m1 = db.scalar(select(User.id).where(User.username == "manager1"))
+        m2 = db.scalar(select(User.id).where(User.username == "manager2"))
         expected = make_customers(db, [
             ("over", m1, [cutoff - timedelta(days=1)], True),
             ("exact", m1, [cutoff], False),
@@ -154,6 +157,8 @@ def test_beat_on_saturday_two_am_opens_exactly_the_expected_cases_and_reruns_add
     assert (second["candidates"], second["created"]) == (0, 0)
 
     # Two scans at once over new candidates: together they open one case per customer, and neither fails.
+    # (Whether the second one's insert meets the first one's uncommitted rows depends on timing here;
+    # test_churn_pg forces that race deterministically.)
     with Session(engine) as db:
         new = make_customers(db, [(f"batch{i}", m1, [cutoff - timedelta(days=30)], True) for i in range(150)],
                              saturday)

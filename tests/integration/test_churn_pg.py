@@ -60,7 +60,7 @@ def pg_database(request):
 
 
 def make_customers(db, specs, today):
-    """specs: (name, manager, order dates | [] (none, customer for 400 days) | None (none, customer for 30 days),
+    """specs: (name, manager id, order dates | [] (none, customer for 400 days) | None (none, customer for 30 days),
     expected warning?, status='normal'). Returns {customer_id: ('warning', manager_id, last order)} expected."""
     expected = {}
     today_date = today.date() if isinstance(today, datetime) else today
@@ -68,7 +68,7 @@ def make_customers(db, specs, today):
         name, manager, orders, warn = spec[:4]
         status = spec[4] if len(spec) > 4 else "normal"
         since = today_date - timedelta(days=30 if orders is None else 400)
-        cust = Customer(no=f"KHI{time.monotonic_ns() % 10**12:012d}", name=f"集成{name}", manager_id=manager.id,
+        cust = Customer(no=f"KHI{time.monotonic_ns() % 10**12:012d}", name=f"集成{name}", manager_id=manager,
                         level=1, status=status, created_at=datetime.combine(since, datetime.min.time()))
         db.add(cust)
         db.flush()
@@ -76,7 +76,7 @@ def make_customers(db, specs, today):
             db.add(Order(order_no=f"I{cust.id}-{i}", customer_id=cust.id, order_date=day, status="paid", total=0,
                          imported_at=datetime(2020, 1, 1)))
         if warn:
-            expected[cust.id] = ("warning", manager.id, max(orders) if orders else None)
+            expected[cust.id] = ("warning", manager, max(orders) if orders else None)
     db.flush()
     return expected
 
@@ -92,7 +92,7 @@ def test_a_scan_racing_another_waits_then_skips_instead_of_failing(pg_database):
     today = datetime.now(timezone.utc)
     with Session(engine) as db:
         from app.auth.models import User
-        m1 = db.scalar(select(User).where(User.username == "manager1"))
+        m1 = db.scalar(select(User.id).where(User.username == "manager1"))
         expected = make_customers(db, [(f"race{i}", m1, [date(2000, 1, 1)], True) for i in range(20)], today)
         db.commit()
 
