@@ -106,3 +106,17 @@ def test_cli_runs_the_scan(app, db, user, clock_at, churn_model):
     assert out.exit_code == 0, out.output
     assert "3 new cases" in out.output
     assert db.scalar(select(func.count(ChurnCase.id)).where(ChurnCase.status == "warning")) == 3
+
+
+def test_demo_seed_warns_silent_customers_once_and_handles_two(app, db, churn_model):
+    from app.catalog import seed as catalog_seed
+    from app.churn import seed as churn_seed
+    from app.customers import seed as customer_seed
+    catalog_seed.seed_demo(db)
+    customer_seed.seed_demo(db)
+    with app.app_context():
+        churn_seed.seed_demo(db)
+        statuses = sorted(db.scalars(select(ChurnCase.status)))
+        churn_seed.seed_demo(db)
+        assert sorted(db.scalars(select(ChurnCase.status))) == statuses
+    assert statuses.count("postponed") == 1 and statuses.count("confirmed") == 1 and statuses.count("warning") > 5
