@@ -21,6 +21,7 @@ class Config:
     LOCKOUT_THRESHOLD = _int("LOCKOUT_THRESHOLD", 5)
     LOCKOUT_MINUTES = _int("LOCKOUT_MINUTES", 15)
     CHURN_MONTHS = _int("CHURN_MONTHS", 6)
+    CHURN_RECHECK_AFTER = os.environ.get("CHURN_RECHECK_AFTER", "P30D")  # ISO-8601 duration after a postponement
     BABEL_DEFAULT_LOCALE = "zh"
     LANGUAGES = ("zh", "en")
     SESSION_COOKIE_HTTPONLY = True
