@@ -1,0 +1,19 @@
+"""bokeh charts rendered as (script, div) for embedding; BokehJS is served locally (no CDN)."""
+from bokeh.embed import components
+from bokeh.models import ColumnDataSource, HoverTool
+from bokeh.plotting import figure
+
+
+def bar_chart(chart, title, height=320):
+    if not chart or not chart.get("x"):
+        return None, None
+    xs = [str(x) for x in chart["x"]]
+    source = ColumnDataSource({"x": xs, "y": chart["y"]})
+    fig = figure(x_range=xs, height=height, sizing_mode="stretch_width", title=title,
+                 toolbar_location="right", tools="save,reset")
+    fig.vbar(x="x", top="y", width=0.7, source=source, color="#1d5fbf")
+    fig.add_tools(HoverTool(tooltips=[("", "@x"), (chart.get("y_label", ""), "@y{0,0.[00]}")]))
+    fig.y_range.start = 0
+    fig.xaxis.major_label_orientation = 0.8 if len(xs) > 6 else 0
+    fig.yaxis.axis_label = chart.get("y_label", "")
+    return components(fig)

@@ -1,0 +1,68 @@
+"""Report queries: set-based SQL, scoped to the user's records where they lack data.all."""
+from datetime import date
+
+from sqlalchemy import extract, func, select
+
+from app.auth.models import User
+from app.catalog.models import Order, OrderLine
+from app.churn.models import ChurnCase
+from app.customers.models import Customer
+from app.service.models import ServiceRequest
+
+COMPOSITION_MODES = {"level": Customer.level, "credit": Customer.credit, "satisfaction": Customer.satisfaction}
+
+
+def contribution(*, scope_user_id=None, customer_name=None, year=None):
+    """Per customer: sum of quantity × unit price of its order lines, largest first."""
+    amount = func.sum(OrderLine.quantity * OrderLine.unit_price).label("amount")
+    stmt = (select(Customer.no, Customer.name, amount)
+            .join(Order, Order.customer_id == Customer.id)
+            .join(OrderLine, OrderLine.order_id == Order.id)
+            .group_by(Customer.id, Customer.no, Customer.name)
+            .order_by(amount.desc(), Customer.no))
+    if customer_name:
+        stmt = stmt.where(Customer.name.contains(customer_name))
+    if year:
+        stmt = stmt.where(Order.order_date >= date(year, 1, 1), Order.order_date < date(year + 1, 1, 1))
+    if scope_user_id is not None:
+        stmt = stmt.where(Customer.manager_id == scope_user_id)
+    return stmt
+
+
+def composition(*, mode="level", scope_user_id=None):
+    col = COMPOSITION_MODES[mode]
+    stmt = (select(col.label("bucket"), func.count(Customer.id).label("count"))
+            .where(Customer.status != "deleted").group_by(col).order_by(col))
+    if scope_user_id is not None:
+        stmt = stmt.where(Customer.manager_id == scope_user_id)
+    return stmt
+
+
+def service(*, date_from=None, date_to=None, scope_user_id=None):
+    stmt = (select(ServiceRequest.type, func.count(ServiceRequest.id).label("count"))
+            .where(ServiceRequest.deleted_at.is_(None))
+            .group_by(ServiceRequest.type).order_by(func.count(ServiceRequest.id).desc()))
+    if date_from:
+        stmt = stmt.where(ServiceRequest.created_at >= date_from)
+    if date_to:
+        stmt = stmt.where(ServiceRequest.created_at < date_to)
+    if scope_user_id is not None:
+        stmt = stmt.where(ServiceRequest.assignee_id == scope_user_id)
+    return stmt
+
+
+def churn(*, customer_name=None, manager_id=None, scope_user_id=None):
+    stmt = (select(extract("year", ChurnCase.confirmed_at).label("year"), Customer.no, Customer.name,
+                   User.name.label("manager"), ChurnCase.reason, ChurnCase.confirmed_at)
+            .join(Customer, Customer.id == ChurnCase.customer_id)
+            .outerjoin(User, User.id == ChurnCase.manager_id)
+            .where(ChurnCase.status == "confirmed")
+            .order_by(ChurnCase.confirmed_at.desc(), ChurnCase.id.desc()))
+    if customer_name:
+        stmt = stmt.where(Customer.name.contains(customer_name))
+    if manager_id:
+        stmt = stmt.where(ChurnCase.manager_id == manager_id)
+    if scope_user_id is not None:
+        stmt = stmt.where(ChurnCase.manager_id == scope_user_id)
+    return stmt
+
