@@ -1,6 +1,7 @@
 """The domain actions of a service request: each completes the matching user task of its `customer_service`
 process. The process decides what may happen next: an action the process is not at answers 409 (WrongStep)
 naming the current step; the status change itself runs as a service-task operation in the same transaction."""
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.common.errors import ValidationFailed
@@ -42,9 +43,9 @@ def handle(db, *, user, request_id, handling):
     get_request(db, user=user, request_id=request_id)
     handling = (handling or "").strip()
     if not handling:
-        raise ValidationFailed({"handling": ["Describe what was done."]})
+        raise ValidationFailed({"handling": [_("Describe what was done.")]})
     if len(handling) > HANDLING_MAX:
-        raise ValidationFailed({"handling": [f"At most {HANDLING_MAX} characters."]})
+        raise ValidationFailed({"handling": [_("At most %(n)s characters.", n=HANDLING_MAX)]})
     return runtime.complete_step(db, key=PROCESS_KEY, business_key=str(request_id), bpmn_id="handle",
                                  actor=actor_for(user), data={"handling": handling})
 
@@ -55,11 +56,11 @@ def feedback(db, *, user, request_id, result, satisfaction):
     errors = {}
     result = (result or "").strip()
     if not result:
-        errors["result"] = ["Record what the customer said."]
+        errors["result"] = [_("Record what the customer said.")]
     elif len(result) > RESULT_MAX:
-        errors["result"] = [f"At most {RESULT_MAX} characters."]
+        errors["result"] = [_("At most %(n)s characters.", n=RESULT_MAX)]
     if not isinstance(satisfaction, int) or isinstance(satisfaction, bool) or not 1 <= satisfaction <= 5:
-        errors["satisfaction"] = ["Satisfaction is a whole number from 1 to 5."]
+        errors["satisfaction"] = [_("Satisfaction is a whole number from 1 to 5.")]
     if errors:
         raise ValidationFailed(errors)
     return runtime.complete_step(db, key=PROCESS_KEY, business_key=str(request_id), bpmn_id="feedback",

@@ -4,6 +4,8 @@ Each runs inside the engine step that completed the preceding user task, on the 
 and the process state commit (or roll back) together. Input from the generic inbox form is checked here again:
 a ValidationFailed rejects the completion and nothing is saved.
 """
+from flask_babel import gettext as _
+
 from app.common.errors import ValidationFailed
 from app.service import deadlines
 from app.service.actions import HANDLING_MAX, RESULT_MAX
@@ -40,7 +42,7 @@ def assign(ctx, *, request_id, assignee_id):
 def record_handling(ctx, *, request_id, handling):
     text = (handling or "").strip() if isinstance(handling, str) else ""
     if not text or len(text) > HANDLING_MAX:
-        raise ValidationFailed({"handling": [f"Describe what was done (at most {HANDLING_MAX} characters)."]})
+        raise ValidationFailed({"handling": [_("Describe what was done (at most %(n)s characters).", n=HANDLING_MAX)]})
     sr = _request(ctx, request_id)
     sr.handling, sr.handled_by, sr.handled_at = text, ctx.user_id, utcnow()
     sr.rounds = (sr.rounds or 0) + 1
@@ -53,9 +55,9 @@ def record_feedback(ctx, *, request_id, result, satisfaction):
     errors = {}
     text = result.strip() if isinstance(result, str) else ""
     if not text or len(text) > RESULT_MAX:
-        errors["result"] = [f"Record what the customer said (at most {RESULT_MAX} characters)."]
+        errors["result"] = [_("Record what the customer said (at most %(n)s characters).", n=RESULT_MAX)]
     if not isinstance(satisfaction, int) or isinstance(satisfaction, bool) or not 1 <= satisfaction <= 5:
-        errors["satisfaction"] = ["Satisfaction is a whole number from 1 to 5."]
+        errors["satisfaction"] = [_("Satisfaction is a whole number from 1 to 5.")]
     if errors:
         raise ValidationFailed(errors)
     sr = _request(ctx, request_id)

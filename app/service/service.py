@@ -6,6 +6,7 @@ process as service-task operations (operations.py), so record and process move i
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from app.auth.guard import sees_all
@@ -14,6 +15,7 @@ from app.catalog.models import DictionaryEntry
 from app.common.errors import Conflict, NotFound, ValidationFailed
 from app.common.models import AuditRecord
 from app.customers.models import Customer
+from app.service.labels import status_label
 from app.service.models import SERVICE_STATUSES, ServiceRequest
 from processes.clock import utcnow
 
@@ -58,7 +60,7 @@ def handlers(db) -> list[User]:
 def check_handler(db, assignee_id, field="assignee"):
     handler = db.get(User, assignee_id) if isinstance(assignee_id, int) else None
     if handler is None or not handler.active or handler.role_code != HANDLER_ROLE:
-        raise ValidationFailed({field: ["Choose an active customer manager."]})
+        raise ValidationFailed({field: [_("Choose an active customer manager.")]})
     return handler
 
 
@@ -68,18 +70,18 @@ def create_request(db, *, user, type, summary, customer_id=None, customer_no=Non
     errors = {}
     summary, request = (summary or "").strip(), (request or "").strip()
     if type not in service_types(db):
-        errors["type"] = ["Choose a service type from the dictionary."]
+        errors["type"] = [_("Choose a service type from the dictionary.")]
     if not summary:
-        errors["summary"] = ["Enter a summary."]
+        errors["summary"] = [_("Enter a summary.")]
     elif len(summary) > SUMMARY_MAX:
-        errors["summary"] = [f"At most {SUMMARY_MAX} characters."]
+        errors["summary"] = [_("At most %(n)s characters.", n=SUMMARY_MAX)]
     if not request:
-        errors["request"] = ["Describe the request."]
+        errors["request"] = [_("Describe the request.")]
     elif len(request) > REQUEST_MAX:
-        errors["request"] = [f"At most {REQUEST_MAX} characters."]
+        errors["request"] = [_("At most %(n)s characters.", n=REQUEST_MAX)]
     customer = _visible_customer(db, user, customer_id=customer_id, customer_no=customer_no)
     if customer is None:
-        errors["customer_no" if customer_no is not None else "customer_id"] = ["Choose one of your customers."]
+        errors["customer_no" if customer_no is not None else "customer_id"] = [_("Choose one of your customers.")]
     if errors:
         raise ValidationFailed(errors)
     sr = ServiceRequest(type=type, summary=summary, customer_id=customer.id, request=request, created_by=user.id,
@@ -104,7 +106,7 @@ def _visible_customer(db, user, *, customer_id, customer_no):
 def get_request(db, *, user, request_id) -> ServiceRequest:
     sr = db.scalar(scoped(select(ServiceRequest).where(ServiceRequest.id == request_id), user))
     if sr is None:
-        raise NotFound("No such service request.")
+        raise NotFound(_("No such service request."))
     return sr
 
 
@@ -152,8 +154,8 @@ def delete_request(db, *, user, request_id, reason="deleted before dispatch"):
     from processes import runtime
     sr = get_request(db, user=user, request_id=request_id)
     if sr.status != "new":
-        raise Conflict(f"Service request {sr.id} is {sr.status}; only new requests can be deleted.",
-                       current_status=sr.status)
+        raise Conflict(_("Service request %(id)s is already %(status)s; only new requests can be deleted.",
+                         id=sr.id, status=status_label(sr.status)), current_status=sr.status)
     sr.deleted_at = utcnow()
     db.add(AuditRecord(entity="service_request", entity_id=str(sr.id), action="delete", user_id=user.id,
                        data=dump_request(sr), at=sr.deleted_at))
