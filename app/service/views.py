@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.guard import requires
 from app.common.errors import ValidationFailed
+from app.common.forms import apply_errors
 from app.common.listing import page_args, paginate, wants_export, xlsx_response
 from app.db import db_session
 from app.service import actions, deadlines, history
@@ -19,7 +20,6 @@ from processes.errors import TaskForbidden, WrongStep
 
 bp = Blueprint("service", __name__, url_prefix="/service")
 
-# Service errors are English sentences; the same sentences are msgids in this domain's catalog.
 _FIELD_ALIASES = {"assignee": "assignee_id", "customer_no": "customer_id"}
 
 
@@ -51,16 +51,8 @@ def _stars_filter(n):
 
 
 def _put_errors(form, exc: ValidationFailed):
-    for name, messages in exc.errors.items():
-        field = getattr(form, _FIELD_ALIASES.get(name, name), None)
-        target = field.errors if field is not None else None
-        for msg in messages:
-            if target is None:
-                flash(_(msg), "error")
-            else:
-                if isinstance(target, tuple):
-                    field.errors = target = list(target)
-                target.append(_(msg))
+    """API names (assignee, customer_no) map onto this page's fields; messages come translated from the service."""
+    apply_errors(form, {_FIELD_ALIASES.get(k, k): v for k, v in exc.errors.items()})
 
 
 def _step_refused(exc):
@@ -138,7 +130,7 @@ def dispatch(request_id):
         actions.dispatch(db_session, user=current_user, request_id=request_id, assignee_id=form.assignee_id.data)
     except ValidationFailed as exc:
         db_session.rollback()
-        return dispatch_list(row_errors={request_id: [_(m) for ms in exc.errors.values() for m in ms]}, status=422)
+        return dispatch_list(row_errors={request_id: [m for ms in exc.errors.values() for m in ms]}, status=422)
     except (WrongStep, TaskForbidden) as exc:
         db_session.rollback()
         _step_refused(exc)
@@ -211,7 +203,7 @@ def feedback(request_id):
                          satisfaction=form.satisfaction.data)
     except ValidationFailed as exc:
         db_session.rollback()
-        return feedback_list(row_errors={request_id: {k: [_(m) for m in v] for k, v in exc.errors.items()}},
+        return feedback_list(row_errors={request_id: {k: list(v) for k, v in exc.errors.items()}},
                              status=422)
     except (WrongStep, TaskForbidden) as exc:
         db_session.rollback()
