@@ -43,3 +43,8 @@ class ConcurrentUpdate(EngineError):
 class FormInvalid(EngineError):
     """extra['errors'] maps field -> list of messages."""
     status, code = 422, "validation_error"
+
+
+class InstanceInError(EngineError):
+    """The instance stopped on an engine error; an administrator must retry it first."""
+    status, code = 409, "process_error"

@@ -17,7 +17,8 @@ class EngineBase(DeclarativeBase):
 
 class ProcessDefinition(EngineBase):
     __tablename__ = "process_definition"
-    __table_args__ = (UniqueConstraint("key", "version"), UniqueConstraint("key", "content_hash"))
+    # Content may repeat across versions (a revert deploys the old content as a new version).
+    __table_args__ = (UniqueConstraint("key", "version"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(100), index=True)
     version: Mapped[int] = mapped_column(Integer)
@@ -46,6 +47,9 @@ class ProcessInstance(EngineBase):
     started_at: Mapped[datetime] = mapped_column(DateTime)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime)
 
+    # Optimistic check on top of the row lock: an UPDATE that finds another lock_version raises StaleDataError.
+    __mapper_args__ = {"version_id_col": lock_version}
+
 
 class HumanTask(EngineBase):
     __tablename__ = "human_task"
@@ -70,6 +74,9 @@ class HumanTask(EngineBase):
     due_at: Mapped[datetime | None] = mapped_column(DateTime)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime)
     completed_by: Mapped[int | None] = mapped_column(Integer)
+    # How the task left the inbox: completed, cancelled (instance cancelled), interrupted (a boundary event won).
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class ProcessEvent(EngineBase):

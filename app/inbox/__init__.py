@@ -1,3 +1,5 @@
+"""Task inbox: the user's home page, the generic task form page and the /api/v1/tasks API."""
+from app.inbox import choices  # noqa: F401  (registers the x-dictionary / x-users form choices)
 from processes.actor import Actor
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 13:17:49.225705
+Create Date: 2026-11-25 13:28:46.892308
 """
 from alembic import op
 import sqlalchemy as sa
@@ -350,7 +350,6 @@ def upgrade():
     sa.Column('deployed_by', sa.Integer(), nullable=True),
     sa.Column('deployed_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_process_definition')),
-    sa.UniqueConstraint('key', 'content_hash', name=op.f('uq_process_definition_key_content_hash')),
     sa.UniqueConstraint('key', 'version', name=op.f('uq_process_definition_key_version'))
     )
     with op.batch_alter_table('process_definition', schema=None) as batch_op:
@@ -409,6 +408,8 @@ def upgrade():
     sa.Column('due_at', sa.DateTime(), nullable=True),
     sa.Column('completed_at', sa.DateTime(), nullable=True),
     sa.Column('completed_by', sa.Integer(), nullable=True),
+    sa.Column('outcome', sa.String(length=20), nullable=True),
+    sa.Column('claimed_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], name=op.f('fk_human_task_instance_id_process_instance')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_human_task')),
     sa.UniqueConstraint('task_uuid', name=op.f('uq_human_task_task_uuid'))

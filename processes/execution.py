@@ -1,0 +1,173 @@
+"""One engine step on one instance: lock, load, advance, save, sync the inbox, write history.
+
+processes.runtime builds its public functions from these pieces.
+"""
+import json
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.util.task import TaskState
+
+from processes import clock, inbox_sync, store, timers
+from processes.definitions import parsed_for
+from processes.errors import ConcurrentUpdate, InstanceNotFound
+from processes.models import ProcessDefinition, ProcessEvent, ProcessInstance
+from processes.scripting import CrmScriptEngine, ServiceTaskFailed
+
+MAX_EVENT_DATA = 4000  # characters of JSON kept per history row
+
+
+def jsonable(value):
+    """Task data as plain JSON for history rows (dates as ISO strings, Decimals as strings)."""
+    text = json.dumps(value, default=str, ensure_ascii=False)
+    if len(text) > MAX_EVENT_DATA:
+        return {"_truncated": text[:MAX_EVENT_DATA]}
+    return json.loads(text)
+
+
+def rejecting_cause(exc):
+    """The domain error behind a failed step when it is the caller's fault (status < 500), else None."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, ServiceTaskFailed):
+            status = getattr(exc.original, "status", 500)
+            return exc.original if isinstance(status, int) and status < 500 else None
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def lock_instance(db, instance_id):
+    """Row lock (SELECT ... FOR UPDATE on PostgreSQL) and a fresh read.
+
+    SQLite has no row locks: a no-op UPDATE takes the database write lock up front (waiting for other writers),
+    so two completions queue instead of both running the step; a transaction whose snapshot went stale meanwhile
+    cannot take it and answers ConcurrentUpdate."""
+    if db.get_bind().dialect.name == "sqlite":
+        try:
+            db.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id)
+                       .values(next_timer_at=ProcessInstance.next_timer_at)
+                       .execution_options(synchronize_session=False))
+        except OperationalError as err:
+            if "locked" not in str(err):
+                raise
+            raise ConcurrentUpdate("the process instance is being changed by someone else; try again") from None
+    instance = db.scalars(select(ProcessInstance).where(ProcessInstance.id == instance_id)
+                          .with_for_update().execution_options(populate_existing=True)).first()
+    if instance is None:
+        raise InstanceNotFound(f"process instance {instance_id} not found")
+    return instance
+
+
+class Step:
+    """An instance loaded for one unit of work."""
+
+    def __init__(self, db, instance, definition, user_id, workflow=None):
+        self.db, self.instance, self.definition, self.user_id = db, instance, definition, user_id
+        self.parsed = parsed_for(definition)
+        self.engine = CrmScriptEngine(db, instance, user_id)
+        self.events = []
+        if workflow is None:
+            workflow = store.load_state(instance.state, self.parsed.spec, self.parsed.subprocess_specs, self.engine)
+        else:
+            self.engine = workflow.script_engine
+        self.workflow = workflow
+
+    @classmethod
+    def load(cls, db, instance, user_id):
+        return cls(db, instance, db.get(ProcessDefinition, instance.definition_id), user_id)
+
+    @classmethod
+    def new(cls, db, instance, definition, user_id, data):
+        parsed = parsed_for(definition)
+        engine = CrmScriptEngine(db, instance, user_id)
+        workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=engine)
+        start = workflow.get_next_task(state=TaskState.READY)
+        start.data.update(data or {})
+        return cls(db, instance, definition, user_id, workflow=workflow)
+
+    def event(self, event, task=None, data=None, system=False):
+        """Queue a history row; `system` rows (automatic steps, timers) carry no user."""
+        self.events.append(ProcessEvent(
+            instance_id=self.instance.id, task_uuid=str(task.id) if task is not None else None,
+            bpmn_id=task.task_spec.bpmn_id if task is not None else None, event=event,
+            user_id=None if system else self.user_id, data=data, at=clock.utcnow()))
+
+    def _record_auto(self, task):
+        spec = task.task_spec
+        if not spec.bpmn_id or spec.manual:
+            return
+        if isinstance(getattr(spec, "event_definition", None), TimerEventDefinition):
+            self.event("timer_fired", task, system=True)
+            return
+        data = None
+        if getattr(spec, "script", None) or getattr(spec, "operation_name", None):
+            before = task.parent.data if task.parent is not None else {}
+            data = jsonable({k: v for k, v in task.data.items() if before.get(k, _MISSING) != v})
+        self.event("step", task, data=data, system=True)
+
+    def advance(self, action=None):
+        """Run `action(workflow)` then every automatic step. A domain error with status < 500 from a service
+        task is re-raised with nothing kept; any other failure puts the instance in the error state."""
+        savepoint = self.db.begin_nested()
+        try:
+            if action is not None:
+                action(self.workflow)
+            self.workflow.do_engine_steps(did_complete_task=self._record_auto)
+        except Exception as exc:
+            original = rejecting_cause(exc)
+            if original is not None:
+                savepoint.rollback()
+                raise original
+            savepoint.commit()
+            self.fail(describe(exc, self.workflow))
+        else:
+            savepoint.commit()
+
+    def fail(self, message):
+        self.instance.status = "error"
+        self.instance.error = message
+        failed = self.workflow.get_tasks(state=TaskState.ERROR)
+        self.event("error", failed[0] if failed else None, data={"message": message}, system=True)
+
+    def save(self, *, completed_uuid=None, completed_by=None, closed_outcome="interrupted"):
+        inst, wf, now = self.instance, self.workflow, clock.utcnow()
+        if inst.status == "running" and wf.is_completed():
+            inst.status, inst.ended_at = "completed", now
+            self.event("completed", system=True)
+        inst.state = store.dump_state(wf)
+        inst.next_timer_at = None if inst.status in ("completed", "cancelled") else timers.next_timer_at(wf)
+        problems = inbox_sync.sync(self.db, inst, wf, completed_uuid=completed_uuid, completed_by=completed_by,
+                                   closed_outcome=closed_outcome)
+        if problems and inst.status != "error":
+            self.fail("; ".join(problems))
+        try:
+            self.db.flush()
+        except StaleDataError:
+            raise ConcurrentUpdate("the process instance was changed by someone else; reload and try again") \
+                from None
+        self.db.add_all(self.events)
+        self.events = []
+        self.db.flush()
+        return inst
+
+
+_MISSING = object()
+
+
+def describe(exc, workflow):
+    """A message an administrator can act on: where it failed and why."""
+    failed = workflow.get_tasks(state=TaskState.ERROR)
+    where = ""
+    if failed:
+        spec = failed[0].task_spec
+        where = f"{spec.bpmn_name or spec.bpmn_id} ({spec.bpmn_id}): "
+    if isinstance(exc, ServiceTaskFailed):
+        original = exc.original
+        return f"{where}service operation '{exc.operation}' failed: {type(original).__name__}: {original}"
+    text = str(exc)
+    notes = [n for n in getattr(exc, "__notes__", []) if n not in text]
+    return where + "; ".join([text, *notes]) if notes else where + text

@@ -1,0 +1,217 @@
+"""The engine's public functions (see docs/CONVENTIONS.md, "The engine contract").
+
+Every function takes the session first, never commits (the edge does), and raises processes.errors.
+Completing a task is one transaction: lock instance -> load -> find task by UUID -> check the actor -> validate the
+form -> run -> engine steps -> save state, sync human_task, next_timer_at, history.
+"""
+from uuid import UUID
+
+from sqlalchemy import select, update
+from SpiffWorkflow.util.task import TaskState
+
+from processes import clock, forms
+from processes.definitions import latest_or_fail
+from processes.errors import (ConcurrentUpdate, InstanceInError, InstanceNotFound, TaskForbidden, TaskNotFound,
+                              WrongStep)
+from processes.execution import Step, jsonable, lock_instance
+from processes.models import HumanTask, ProcessInstance
+
+ACTIVE = ("running", "error")
+
+
+def start_process(db, key, *, business_key=None, subject=None, data=None, user_id=None) -> ProcessInstance:
+    """Start the latest version of `key` and run it to its first wait. Domain data goes in `data`."""
+    definition = latest_or_fail(db, key)
+    instance = ProcessInstance(definition_id=definition.id, definition_key=key,
+                               business_key=None if business_key is None else str(business_key),
+                               subject=(subject or "")[:200] or None, status="running", state=None,
+                               started_by=user_id, started_at=clock.utcnow())
+    db.add(instance)
+    db.flush()
+    step = Step.new(db, instance, definition, user_id, data)
+    step.event("started", data={"version": definition.version, "data": jsonable(data or {})})
+    step.advance()
+    return step.save()
+
+
+def _check_actor(task, actor):
+    if actor.is_system or "process.admin" in actor.rights:
+        return
+    if task.role and actor.role != task.role:
+        raise TaskForbidden("this task belongs to another role", role=task.role)
+    if task.assignee_id is not None and task.assignee_id != actor.id:
+        raise TaskForbidden("this task is assigned to another user")
+    if task.claimed_by is not None and task.claimed_by != actor.id:
+        raise TaskForbidden("another user has claimed this task")
+
+
+def can_act(task, actor) -> bool:
+    try:
+        _check_actor(task, actor)
+        return True
+    except TaskForbidden:
+        return False
+
+
+def _open_task(db, task_id):
+    task = db.get(HumanTask, task_id)
+    if task is None:
+        raise TaskNotFound(f"task {task_id} not found")
+    return task
+
+
+def _complete(db, task, *, actor, data, trusted):
+    _check_actor(task, actor)
+    instance = lock_instance(db, task.instance_id)
+    db.refresh(task)  # read again under the lock: a concurrent completion has committed by now
+    if task.completed_at is not None:
+        raise ConcurrentUpdate("this task has already been completed", task_id=task.id)
+    if instance.status == "error":
+        raise InstanceInError("the process stopped on an error; an administrator must retry it",
+                              error=instance.error)
+    if instance.status != "running":
+        raise WrongStep(f"the process is {instance.status}", current_steps=[])
+    step = Step.load(db, instance, actor.id)
+    schema, _ui = forms.form_documents(step.definition.forms, task.form)
+    clean = forms.validate(db, schema, data)
+    if trusted:  # domain services may pass more than the form shows (e.g. record ids)
+        clean = {**(data or {}), **clean}
+    wf_task = step.workflow.get_task_from_id(UUID(task.task_uuid))
+    if wf_task is None or wf_task.state != TaskState.READY:
+        raise ConcurrentUpdate("this task is no longer waiting", task_id=task.id)
+
+    def run(_workflow):
+        wf_task.task_spec.add_data_from_form(wf_task, clean) if hasattr(wf_task.task_spec, "add_data_from_form") \
+            else wf_task.set_data(**clean)
+        wf_task.run()
+
+    step.event("task_completed", wf_task, data=jsonable(clean))
+    step.advance(run)
+    return step.save(completed_uuid=task.task_uuid, completed_by=actor.id)
+
+
+def complete_task(db, task_id, *, actor, data=None) -> ProcessInstance:
+    """Complete an inbox task (human_task.id) as `actor` with form `data` (validated, only declared fields)."""
+    return _complete(db, _open_task(db, task_id), actor=actor, data=data or {}, trusted=False)
+
+
+def find_instance(db, key, business_key):
+    """The active instance of `key` for a business record (the newest one when there are several)."""
+    return db.scalar(select(ProcessInstance).where(
+        ProcessInstance.definition_key == key, ProcessInstance.business_key == str(business_key),
+        ProcessInstance.status.in_(ACTIVE)).order_by(ProcessInstance.id.desc()).limit(1))
+
+
+def _open_tasks(db, instance_id):
+    return db.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id,
+                                              HumanTask.completed_at.is_(None)).order_by(HumanTask.id)).all()
+
+
+def _step_info(t):
+    return {"task_id": t.id, "bpmn_id": t.bpmn_id, "name": t.name, "role": t.role, "assignee_id": t.assignee_id}
+
+
+def current_steps(db, *, key, business_key) -> list[dict]:
+    """Open user tasks of the record's active instance: [{task_id, bpmn_id, name, role, assignee_id}]."""
+    instance = find_instance(db, key, business_key)
+    return [] if instance is None else [_step_info(t) for t in _open_tasks(db, instance.id)]
+
+
+def complete_step(db, *, key, business_key, bpmn_id, actor, data=None) -> ProcessInstance:
+    """A domain action = completing user task `bpmn_id` of the record's instance; WrongStep (409) otherwise."""
+    instance = find_instance(db, key, business_key)
+    if instance is None:
+        raise WrongStep(f"no running '{key}' process for {business_key}", current_steps=[])
+    tasks = _open_tasks(db, instance.id)
+    match = [t for t in tasks if t.bpmn_id == bpmn_id]
+    if not match:
+        names = ", ".join(t.name for t in tasks) or instance.status
+        raise WrongStep(f"the process is not at step '{bpmn_id}' (it is at: {names})",
+                        current_steps=[_step_info(t) for t in tasks])
+    return _complete(db, match[0], actor=actor, data=data or {}, trusted=True)
+
+
+def cancel_process(db, *, key, business_key, user_id=None, reason=None):
+    """Cancel the record's active instance (its open tasks leave the inbox); None when there is none."""
+    found = find_instance(db, key, business_key)
+    if found is None:
+        return None
+    instance = lock_instance(db, found.id)
+    if instance.status not in ACTIVE:
+        return instance
+    step = Step.load(db, instance, user_id)
+    step.workflow.cancel()
+    instance.status, instance.ended_at = "cancelled", clock.utcnow()
+    step.event("cancelled", data={"reason": reason} if reason else None)
+    return step.save(closed_outcome="cancelled")
+
+
+def retry_instance(db, instance_id, *, actor) -> ProcessInstance:
+    """Run the failed steps of an errored instance again (right process.admin)."""
+    if not (actor.is_system or "process.admin" in actor.rights):
+        raise TaskForbidden("retrying a process needs the right process.admin")
+    instance = lock_instance(db, instance_id)
+    if instance.status != "error":
+        raise WrongStep(f"the process is {instance.status}, not in error", current_steps=[])
+    step = Step.load(db, instance, actor.id)
+    instance.status, instance.error = "running", None
+    step.event("retried")
+
+    def reset(workflow):
+        for task in workflow.get_tasks(state=TaskState.ERROR):
+            task._set_state(TaskState.READY)
+
+    step.advance(reset)
+    return step.save()
+
+
+def fire_due_timers(db, *, now=None, exclude=()):
+    """Fire the timers of one due instance (locked, others skip it); returns the instance or None.
+
+    The scheduler calls this in a loop, one transaction per instance, passing the ids it already handled."""
+    now = now or clock.utcnow()
+    stmt = (select(ProcessInstance).where(ProcessInstance.status == "running",
+                                          ProcessInstance.next_timer_at <= now)
+            .order_by(ProcessInstance.next_timer_at).limit(1)
+            .with_for_update(skip_locked=True).execution_options(populate_existing=True))
+    if exclude:
+        stmt = stmt.where(ProcessInstance.id.notin_(list(exclude)))
+    instance = db.scalars(stmt).first()
+    if instance is None:
+        return None
+    step = Step.load(db, instance, None)
+    step.advance(lambda wf: wf.refresh_timers())
+    return step.save(closed_outcome="interrupted")
+
+
+def claim_task(db, task_id, *, actor):
+    """Take a group task so the others of the lane stop seeing it."""
+    task = _open_task(db, task_id)
+    _check_actor(task, actor)
+    if task.assignee_id is not None:
+        raise WrongStep("this task is already assigned to one user", current_steps=[])
+    done = db.execute(update(HumanTask).where(HumanTask.id == task.id, HumanTask.completed_at.is_(None),
+                                              HumanTask.claimed_by.is_(None))
+                      .values(claimed_by=actor.id, claimed_at=clock.utcnow()))
+    if done.rowcount != 1:
+        raise ConcurrentUpdate("another user has claimed this task or it is done")
+    db.refresh(task)
+    return task
+
+
+def unclaim_task(db, task_id, *, actor):
+    task = _open_task(db, task_id)
+    if task.claimed_by is None:
+        return task
+    if task.claimed_by != actor.id and not (actor.is_system or "process.admin" in actor.rights):
+        raise TaskForbidden("another user has claimed this task")
+    task.claimed_by, task.claimed_at = None, None
+    db.flush()
+    return task
+
+
+def get_instance(db, instance_id):
+    instance = db.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise InstanceNotFound(f"process instance {instance_id} not found")
+    return instance
