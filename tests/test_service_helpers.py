@@ -43,9 +43,35 @@ def service_data(db, user):
     return ensure_service_data(db, user)
 
 
-def create_via_api(api, *, username="service1", customer_no="KHT0001", summary="打印机无法联网", type="投诉"):
-    c, h = api(username)
+@pytest.fixture
+def clients(api):
+    """clients('manager1') -> (client, headers), one login per user and test (logins hash passwords: slow)."""
+    cache = {}
+
+    def get(username):
+        if username not in cache:
+            cache[username] = api(username)
+        return cache[username]
+    return get
+
+
+def create_via_api(clients, *, username="service1", customer_no="KHT0001", summary="打印机无法联网", type="投诉"):
+    c, h = clients(username)
     resp = c.post("/api/v1/service-requests", headers=h,
                   json={"type": type, "summary": summary, "customer_no": customer_no, "request": "客户来电：打印机无法联网。"})
     assert resp.status_code == 201, resp.get_json()
     return resp.get_json()
+
+
+def fire_timers_after(db, delta):
+    """Move the engine clock by `delta` and fire every timer then due, as the scheduler would."""
+    from processes import clock, runtime
+    clock.set_offset(delta)
+    try:
+        done = []
+        while (instance := runtime.fire_due_timers(db, exclude=done)) is not None:
+            done.append(instance.id)
+        db.flush()
+    finally:
+        clock.set_offset(None)
+    return done

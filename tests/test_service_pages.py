@@ -1,12 +1,13 @@
 """Service pages: what each department sees and does, with validation that keeps the user's input."""
 import io
+from datetime import timedelta
 
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from app.service.models import ServiceRequest
 from processes.models import HumanTask
-from test_service_helpers import create_via_api, service_data  # noqa: F401  (fixture)
+from test_service_helpers import clients, create_via_api, fire_timers_after, service_data  # noqa: F401
 
 
 def _customer_id(service_data, no="KHT0001"):
@@ -42,9 +43,9 @@ def test_create_page_records_the_request_and_starts_the_process(login, db, servi
     assert "新创建" in detail and "服务分配" in detail  # status label and the current step
 
 
-def test_dispatch_list_dispatches_inline_and_deletes_only_new_requests(login, api, db, user, service_data):
-    a = create_via_api(api, summary="甲请求")
-    b = create_via_api(api, summary="乙请求")
+def test_dispatch_list_dispatches_inline_and_deletes_only_new_requests(login, clients, db, user, service_data):
+    a = create_via_api(clients, summary="甲请求")
+    b = create_via_api(clients, summary="乙请求")
     c = login("supervisor")
     page = c.get("/service/dispatch").get_data(as_text=True)
     assert "甲请求" in page and "乙请求" in page and "李经理" in page  # handlers in the inline select
@@ -59,15 +60,15 @@ def test_dispatch_list_dispatches_inline_and_deletes_only_new_requests(login, ap
     assert db.get(ServiceRequest, b["id"]).deleted_at is not None
 
 
-def test_dispatch_without_a_handler_is_reported_on_the_row(login, api, service_data):
-    a = create_via_api(api)
+def test_dispatch_without_a_handler_is_reported_on_the_row(login, clients, service_data):
+    a = create_via_api(clients)
     resp = login("supervisor").post(f"/service/{a['id']}/dispatch", data={"assignee_id": ""})
     assert resp.status_code == 422 and "请选择一位在职的客户经理" in resp.get_data(as_text=True)
 
 
-def test_handle_list_shows_only_own_requests_and_records_handling(login, api, db, user, service_data):
-    a = create_via_api(api, summary="归李经理")
-    b = create_via_api(api, summary="归王经理")
+def test_handle_list_shows_only_own_requests_and_records_handling(login, clients, db, user, service_data):
+    a = create_via_api(clients, summary="归李经理")
+    b = create_via_api(clients, summary="归王经理")
     sup = login("supervisor")
     sup.post(f"/service/{a['id']}/dispatch", data={"assignee_id": user("manager1").id})
     sup.post(f"/service/{b['id']}/dispatch", data={"assignee_id": user("manager2").id})
@@ -81,8 +82,8 @@ def test_handle_list_shows_only_own_requests_and_records_handling(login, api, db
     assert db.get(ServiceRequest, a["id"]).status == "handled"
 
 
-def test_feedback_list_needs_stars_and_keeps_the_result_text(login, api, db, user, service_data):
-    a = create_via_api(api, summary="待回访")
+def test_feedback_list_needs_stars_and_keeps_the_result_text(login, clients, db, user, service_data):
+    a = create_via_api(clients, summary="待回访")
     login("supervisor").post(f"/service/{a['id']}/dispatch", data={"assignee_id": user("manager1").id})
     login("manager1").post(f"/service/{a['id']}/handle", data={"handling": "处理完毕"})
     c = login("service1")
@@ -97,9 +98,9 @@ def test_feedback_list_needs_stars_and_keeps_the_result_text(login, api, db, use
     assert sr.status == "archived" and sr.satisfaction == 3
 
 
-def test_archive_query_filters_and_exports_to_excel(login, api, service_data):
-    create_via_api(api, summary="投诉物流慢", type="投诉")
-    create_via_api(api, summary="咨询发票", type="咨询", customer_no="KHT0002")
+def test_archive_query_filters_and_exports_to_excel(login, clients, service_data):
+    create_via_api(clients, summary="投诉物流慢", type="投诉")
+    create_via_api(clients, summary="咨询发票", type="咨询", customer_no="KHT0002")
     c = login("supervisor")
     page = c.get("/service/archive?type=咨询").get_data(as_text=True)
     assert "咨询发票" in page and "投诉物流慢" not in page
@@ -113,8 +114,8 @@ def test_archive_query_filters_and_exports_to_excel(login, api, service_data):
     assert rows[0][0] == "编号" and len(rows) == 2 and rows[1][2] == "咨询发票"
 
 
-def test_detail_shows_steps_and_history_with_who_did_what(login, api, user, service_data):
-    a = create_via_api(api)
+def test_detail_shows_steps_and_history_with_who_did_what(login, clients, user, service_data):
+    a = create_via_api(clients)
     login("supervisor").post(f"/service/{a['id']}/dispatch", data={"assignee_id": user("manager1").id})
     page = login("supervisor").get(f"/service/{a['id']}").get_data(as_text=True)
     assert "服务分配" in page and "张主管" in page and "服务处理" in page and "李经理" in page
@@ -126,19 +127,17 @@ def test_menu_shows_service_pages_by_role(login):
     assert "/service/new" in desk and "/service/feedback" in desk and "/service/dispatch" not in desk
 
 
-def test_escalated_request_can_be_dispatched_from_the_list(login, api, db, user, service_data):
+def test_escalated_request_can_be_dispatched_from_the_list(login, clients, db, user, service_data):
     """An overdue dispatch becomes an escalated task; dispatching from the list completes that one."""
     from processes import runtime
-    a = create_via_api(api, summary="超时请求")
-    runtime_fire_timers_now(db, a["id"])
+    a = create_via_api(clients, summary="超时请求")
+    fire_timers_after(db, timedelta(days=8))  # well past one working day, whatever today is
     steps = [t.bpmn_id for t in db.scalars(select(HumanTask).where(HumanTask.business_key == str(a["id"]),
                                                                    HumanTask.completed_at.is_(None)))]
     assert steps == ["escalate"]
     assert "已超时" in login("supervisor").get("/service/dispatch").get_data(as_text=True)
     login("supervisor").post(f"/service/{a['id']}/dispatch", data={"assignee_id": user("manager2").id})
     assert db.get(ServiceRequest, a["id"]).assignee_id == user("manager2").id
-    assert runtime.current_steps(db, key="customer_service", business_key=str(a["id"]))
+    steps = runtime.current_steps(db, key="customer_service", business_key=str(a["id"]))
+    assert [(s["bpmn_id"], s["assignee_id"]) for s in steps] == [("handle", user("manager2").id)]
 
-
-def runtime_fire_timers_now(db, request_id):
-    raise NotImplementedError("filled in once the engine's timer entry point is known")

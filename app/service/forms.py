@@ -1,8 +1,8 @@
 """Page forms (Flask-WTF: CSRF, field errors, the user's input kept on re-render)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.service.actions import HANDLING_MAX, RESULT_MAX
 from app.service.service import REQUEST_MAX, SUMMARY_MAX
@@ -25,8 +25,8 @@ class HandleForm(FlaskForm):
 
 class FeedbackForm(FlaskForm):
     result = TextAreaField(_l("Result"), validators=[DataRequired(), Length(max=RESULT_MAX)])
-    satisfaction = RadioField(_l("Satisfaction"), coerce=int, choices=[(n, str(n)) for n in range(1, 6)],
-                              validators=[InputRequired()])
+    # Rendered as five star radio buttons (templates/service/_service.html); a number 1-5 on the wire.
+    satisfaction = IntegerField(_l("Satisfaction"), validators=[InputRequired(), NumberRange(min=1, max=5)])
 
 
 class ArchiveFilter(FlaskForm):
