@@ -52,6 +52,7 @@ class Order(Base):
     status: Mapped[str] = mapped_column(String(10))  # paid | unpaid
     total: Mapped[Decimal] = mapped_column(Numeric(16, 2), default=0)
     imported_at: Mapped[datetime] = mapped_column(DateTime)
+    customer = relationship("Customer")
     lines: Mapped[list["OrderLine"]] = relationship(back_populates="order", cascade="all, delete-orphan",
                                                     order_by="OrderLine.id")
 

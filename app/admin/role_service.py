@@ -1,0 +1,136 @@
+"""Roles and their rights (SPEC §1): the admin edits the role→right mapping as the menu tree.
+
+A rights change applies on the holders' next request: the user row is loaded per request with its role's rights.
+"""
+import re
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from app.admin.audit import audit
+from app.admin.service import ADMIN_RIGHTS
+from app.auth.models import Right, Role, User
+from app.auth.rights_catalog import MENUS, RIGHTS, ROLES
+from app.common.errors import Conflict, NotFound, ValidationFailed
+
+CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+
+
+def list_roles(db):
+    """[(role, number of users holding it)] in code order."""
+    counts = dict(db.execute(select(User.role_id, func.count()).group_by(User.role_id)).all())
+    return [(role, counts.get(role.id, 0)) for role in db.scalars(select(Role).order_by(Role.id))]
+
+
+def get_role(db, role_id) -> Role:
+    role = db.get(Role, role_id)
+    if role is None:
+        raise NotFound(_("No such role."))
+    return role
+
+
+def is_builtin(role: Role) -> bool:
+    """The seeded roles name BPMN lanes; removing one would orphan the processes' tasks."""
+    return role.code in ROLES
+
+
+def _check_name(name, errors):
+    if not name or not name.strip():
+        errors["name"] = [_("This field is required.")]
+    elif len(name.strip()) > 60:
+        errors["name"] = [_("At most %(n)s characters.", n=60)]
+
+
+def create_role(db, *, actor, code, name, rights=()) -> Role:
+    errors = {}
+    code = (code or "").strip()
+    if not CODE_RE.match(code):
+        errors["code"] = [_("2 to 40 lower-case letters, digits or underscores, starting with a letter.")]
+    elif db.scalar(select(Role.id).where(Role.code == code)) is not None:
+        errors["code"] = [_("This role code is taken.")]
+    _check_name(name, errors)
+    chosen = _rights_for(db, rights, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    role = Role(code=code, name=name.strip(), rights=chosen)
+    db.add(role)
+    db.flush()
+    audit(db, "role", role.id, "create", actor, {"code": code, "rights": sorted(r.code for r in chosen)})
+    return role
+
+
+def rename_role(db, *, actor, role_id, name) -> Role:
+    role = get_role(db, role_id)
+    errors = {}
+    _check_name(name, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    if role.name != name.strip():
+        audit(db, "role", role.id, "rename", actor, {"name": [role.name, name.strip()]})
+        role.name = name.strip()
+    db.flush()
+    return role
+
+
+def delete_role(db, *, actor, role_id):
+    role = get_role(db, role_id)
+    if is_builtin(role):
+        raise Conflict(_("A built-in role cannot be deleted: the business processes assign tasks to it."))
+    if db.scalar(select(User.id).where(User.role_id == role.id).limit(1)) is not None:
+        raise Conflict(_("Users still hold this role; give them another role first."))
+    audit(db, "role", role.id, "delete", actor, {"code": role.code, "rights": sorted(r.code for r in role.rights)})
+    db.delete(role)
+    db.flush()
+
+
+def _rights_for(db, codes, errors):
+    codes = list(dict.fromkeys(codes or ()))
+    rows = {r.code: r for r in db.scalars(select(Right).where(Right.code.in_(codes)))} if codes else {}
+    unknown = [c for c in codes if c not in rows]
+    if unknown:
+        errors["rights"] = [_("Unknown rights: %(codes)s", codes=", ".join(unknown))]
+    return [rows[c] for c in codes if c in rows]
+
+
+def set_role_rights(db, *, actor, role_id, codes) -> Role:
+    """Replace the role's rights with `codes`. The acting admin keeps user.manage and role.manage."""
+    role = get_role(db, role_id)
+    errors = {}
+    chosen = _rights_for(db, codes, errors)
+    if not errors and role.id == actor.role_id:
+        missing = [c for c in ADMIN_RIGHTS if c not in {r.code for r in chosen}]
+        if missing:
+            errors["rights"] = [_("You cannot remove %(codes)s from your own role.", codes=", ".join(missing))]
+    if errors:
+        raise ValidationFailed(errors)
+    before = {r.code for r in role.rights}
+    after = {r.code for r in chosen}
+    if before != after:
+        role.rights = chosen
+        audit(db, "role", role.id, "rights", actor,
+              {"added": sorted(after - before), "removed": sorted(before - after)})
+    db.flush()
+    return role
+
+
+def menu_tree(db, role: Role | None = None, checked=None):
+    """The rights grouped by menu, in menu order: [{code, label, rights: [{code, label, checked}]}].
+
+    `checked` (a set of codes) overrides the role's rights, so a re-rendered form keeps what the user ticked."""
+    labels = {code: label for code, _menu, label, _ep in RIGHTS}
+    held = set(checked) if checked is not None else ({r.code for r in role.rights} if role else set())
+    rows = db.scalars(select(Right).order_by(Right.position, Right.code)).all()
+    groups = []
+    known_menus = [code for code, _label in MENUS]
+    for code, label in MENUS:
+        entries = [r for r in rows if r.menu == code]
+        if entries:
+            groups.append({"code": code, "label": str(label), "rights": [
+                {"code": r.code, "label": str(labels.get(r.code) or _(r.name)), "checked": r.code in held}
+                for r in entries]})
+    # Rights whose menu is no longer in the catalog still show, so nothing granted stays invisible.
+    stray = [r for r in rows if r.menu not in known_menus]
+    if stray:
+        groups.append({"code": "other", "label": _("Other"), "rights": [
+            {"code": r.code, "label": _(r.name), "checked": r.code in held} for r in stray]})
+    return groups

@@ -1,0 +1,180 @@
+"""User administration (SPEC §1): create, edit, disable/enable, reset password, delete-or-deactivate.
+
+An administrator must not lock themselves out: they cannot disable their own account nor move themselves to a
+role without user.manage and role.manage (role rights edits are guarded in role_service).
+"""
+import re
+
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+
+from app.admin.audit import audit
+from app.auth import service as auth_service
+from app.auth.models import Role, User, UserSession
+from app.common.errors import NotFound, ValidationFailed
+from app.db import ALL_METADATA
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{2,60}$")
+MIN_PASSWORD = 8
+# Rights an administrator must keep on their own account, or nobody may be left to administer users and roles.
+ADMIN_RIGHTS = ("user.manage", "role.manage")
+
+# Columns that name a user without a foreign key (engine tables, audit): they count as history too.
+_SOFT_USER_COLUMNS = {
+    "audit_record": ("user_id",), "process_definition": ("deployed_by",),
+    "process_instance": ("started_by",), "human_task": ("assignee_id", "claimed_by", "completed_by"),
+    "process_event": ("user_id",),
+}
+
+
+def query_users(*, q=None, role=None, active=None):
+    stmt = select(User).join(User.role).order_by(User.username)
+    if q:
+        like = f"%{q.strip()}%"
+        stmt = stmt.where(or_(User.username.ilike(like), User.name.ilike(like)))
+    if role:
+        stmt = stmt.where(Role.code == role)
+    if active is not None:
+        stmt = stmt.where(User.active.is_(bool(active)))
+    return stmt
+
+
+def get_user(db, user_id) -> User:
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound(_("No such user."))
+    return user
+
+
+def role_by_code(db, code) -> Role | None:
+    return db.scalar(select(Role).where(Role.code == code)) if code else None
+
+
+def _check_password(password, errors, field="password"):
+    if not password or len(password) < MIN_PASSWORD:
+        errors.setdefault(field, []).append(_("At least %(n)s characters.", n=MIN_PASSWORD))
+    elif len(password) > 200:
+        errors.setdefault(field, []).append(_("At most %(n)s characters.", n=200))
+
+
+def _check_name(name, errors):
+    if not name or not name.strip():
+        errors.setdefault("name", []).append(_("This field is required."))
+    elif len(name.strip()) > 60:
+        errors.setdefault("name", []).append(_("At most %(n)s characters.", n=60))
+
+
+def create_user(db, *, actor, username, name, password, role, active=True) -> User:
+    errors = {}
+    username = (username or "").strip()
+    if not USERNAME_RE.match(username):
+        errors["username"] = [_("2 to 60 letters, digits, dots, dashes or underscores.")]
+    elif db.scalar(select(User.id).where(func.lower(User.username) == username.lower())) is not None:
+        errors["username"] = [_("This user name is taken.")]
+    _check_name(name, errors)
+    _check_password(password, errors)
+    role_row = role_by_code(db, role)
+    if role_row is None:
+        errors["role"] = [_("Choose an existing role.")]
+    if errors:
+        raise ValidationFailed(errors)
+    user = auth_service.create_user(db, username=username, name=name.strip(), password=password,
+                                    role_code=role_row.code, active=bool(active))
+    audit(db, "user", user.id, "create", actor, {"username": username, "role": role_row.code})
+    return user
+
+
+def update_user(db, *, actor, user_id, name=None, role=None) -> User:
+    """Change name and/or role (None leaves a value as is)."""
+    user = get_user(db, user_id)
+    errors = {}
+    if name is not None:
+        _check_name(name, errors)
+    role_row = None
+    if role is not None:
+        role_row = role_by_code(db, role)
+        if role_row is None:
+            errors["role"] = [_("Choose an existing role.")]
+        elif user.id == actor.id and not _has_admin_rights(role_row):
+            errors["role"] = [_("You cannot move yourself to a role without the user and role management "
+                                "rights.")]
+    if errors:
+        raise ValidationFailed(errors)
+    changes = {}
+    if name is not None and name.strip() != user.name:
+        changes["name"] = [user.name, name.strip()]
+        user.name = name.strip()
+    if role_row is not None and role_row.id != user.role_id:
+        changes["role"] = [user.role.code, role_row.code]
+        user.role = role_row
+    if changes:
+        audit(db, "user", user.id, "update", actor, changes)
+    db.flush()
+    return user
+
+
+def _has_admin_rights(role: Role) -> bool:
+    codes = {r.code for r in role.rights}
+    return all(c in codes for c in ADMIN_RIGHTS)
+
+
+def set_active(db, *, actor, user_id, active: bool) -> User:
+    """Disable or enable an account; disabling ends the user's sessions and remember-me tokens at once."""
+    user = get_user(db, user_id)
+    if not active and user.id == actor.id:
+        raise ValidationFailed({"active": [_("You cannot disable your own account.")]})
+    if user.active == bool(active):
+        return user
+    user.active = bool(active)
+    if not active:
+        auth_service.end_sessions(db, user.id, reason="disabled")
+        auth_service.revoke_remember_tokens(db, user.id)
+    else:
+        user.failed_logins, user.locked_until = 0, None
+    audit(db, "user", user.id, "enable" if active else "disable", actor)
+    db.flush()
+    return user
+
+
+def reset_password(db, *, actor, user_id, new_password) -> User:
+    """An administrator sets a new password; the user's sessions and remember-me tokens end."""
+    user = get_user(db, user_id)
+    errors = {}
+    _check_password(new_password, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    auth_service.change_password(db, user, new_password=new_password)
+    user.failed_logins, user.locked_until = 0, None
+    audit(db, "user", user.id, "reset_password", actor)
+    db.flush()
+    return user
+
+
+def has_history(db, user_id) -> bool:
+    """True when any row names the user: sessions, records they own or made, process history, audit."""
+    if db.scalar(select(UserSession.id).where(UserSession.user_id == user_id).limit(1)) is not None:
+        return True
+    for md in ALL_METADATA:
+        for table in md.sorted_tables:
+            cols = [c for c in table.columns if any(fk.column.table.name == "user_account" for fk in c.foreign_keys)]
+            cols += [table.c[name] for name in _SOFT_USER_COLUMNS.get(table.name, ()) if name in table.c]
+            for col in cols:
+                if db.execute(select(col).where(col == user_id).limit(1)).first() is not None:
+                    return True
+    return False
+
+
+def delete_user(db, *, actor, user_id) -> bool:
+    """Physically delete a user nobody and nothing refers to; otherwise deactivate them (history stays readable).
+
+    Returns True when the row was deleted, False when the account was deactivated instead."""
+    user = get_user(db, user_id)
+    if user.id == actor.id:
+        raise ValidationFailed({"active": [_("You cannot delete or disable your own account.")]})
+    if has_history(db, user.id):
+        set_active(db, actor=actor, user_id=user.id, active=False)
+        return False
+    audit(db, "user", user.id, "delete", actor, {"username": user.username})
+    db.delete(user)
+    db.flush()
+    return True

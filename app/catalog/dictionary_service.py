@@ -1,0 +1,113 @@
+"""Data dictionary (数据字典, SPEC §5): typed (item, value) entries other domains offer as choices.
+
+Non-editable entries (e.g. the customer levels, whose values customers store) refuse change and delete here, so
+the pages and the API refuse alike.
+"""
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+
+from app.catalog.models import DictionaryEntry
+from app.common.errors import Conflict, NotFound, ValidationFailed
+
+# The seeded types, as stored (the type is free text; these are the names other domains look up).
+TYPE_SERVICE = "服务类型"
+TYPE_LEVEL = "客户等级"
+TYPE_REGION = "地区"
+TYPE_CREDIT = "信用度"
+TYPE_SATISFACTION = "满意度"
+
+LIMITS = {"type": 40, "item": 60, "value": 60}
+
+
+class NotEditable(Conflict):
+    code = "not_editable"
+
+
+def query_entries(*, type=None, q=None):
+    stmt = select(DictionaryEntry).order_by(DictionaryEntry.type, DictionaryEntry.id)
+    if type:
+        stmt = stmt.where(DictionaryEntry.type == type)
+    if q:
+        like = f"%{q.strip()}%"
+        stmt = stmt.where(or_(DictionaryEntry.type.ilike(like), DictionaryEntry.item.ilike(like),
+                              DictionaryEntry.value.ilike(like)))
+    return stmt
+
+
+def list_types(db, prefix=None) -> list[str]:
+    stmt = select(DictionaryEntry.type).distinct().order_by(DictionaryEntry.type)
+    if prefix:
+        stmt = stmt.where(DictionaryEntry.type.ilike(f"{prefix.strip()}%"))
+    return list(db.scalars(stmt))
+
+
+def entries_of(db, type) -> list[DictionaryEntry]:
+    """The entries of one type in their stored order: what a select offers."""
+    return list(db.scalars(select(DictionaryEntry).where(DictionaryEntry.type == type).order_by(DictionaryEntry.id)))
+
+
+def get_entry(db, entry_id) -> DictionaryEntry:
+    entry = db.get(DictionaryEntry, entry_id)
+    if entry is None:
+        raise NotFound(_("No such dictionary entry."))
+    return entry
+
+
+def _clean(data):
+    errors, clean = {}, {}
+    for field, limit in LIMITS.items():
+        value = (data.get(field) or "").strip()
+        if not value:
+            errors[field] = [_("This field is required.")]
+        elif len(value) > limit:
+            errors[field] = [_("At most %(n)s characters.", n=limit)]
+        clean[field] = value
+    return clean, errors
+
+
+def _check_unique(db, clean, errors, exclude_id=None):
+    if errors:
+        return
+    stmt = select(DictionaryEntry.id).where(func.lower(DictionaryEntry.type) == clean["type"].lower(),
+                                            func.lower(DictionaryEntry.item) == clean["item"].lower())
+    if exclude_id is not None:
+        stmt = stmt.where(DictionaryEntry.id != exclude_id)
+    if db.scalar(stmt) is not None:
+        errors["item"] = [_("This type already has the item %(item)s.", item=clean["item"])]
+
+
+def create_entry(db, *, type, item, value, editable=True) -> DictionaryEntry:
+    clean, errors = _clean({"type": type, "item": item, "value": value})
+    _check_unique(db, clean, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    entry = DictionaryEntry(**clean, editable=bool(editable))
+    db.add(entry)
+    db.flush()
+    return entry
+
+
+def _refuse_locked(entry):
+    if not entry.editable:
+        raise NotEditable(_("The entry %(type)s / %(item)s is not editable.", type=entry.type, item=entry.item))
+
+
+def update_entry(db, *, entry_id, type, item, value, editable=True) -> DictionaryEntry:
+    """Replace an editable entry's fields. Clearing `editable` locks the entry for good."""
+    entry = get_entry(db, entry_id)
+    _refuse_locked(entry)
+    clean, errors = _clean({"type": type, "item": item, "value": value})
+    _check_unique(db, clean, errors, exclude_id=entry.id)
+    if errors:
+        raise ValidationFailed(errors)
+    entry.type, entry.item, entry.value = clean["type"], clean["item"], clean["value"]
+    entry.editable = bool(editable)
+    db.flush()
+    return entry
+
+
+def delete_entry(db, *, entry_id):
+    entry = get_entry(db, entry_id)
+    _refuse_locked(entry)
+    db.delete(entry)
+    db.flush()

@@ -1,0 +1,60 @@
+"""Choices a customer's fields are checked against: the data dictionary (客户等级, 地区) and the managers.
+
+The dictionary is read on every use (a handful of rows) so an admin's edit shows at once.
+"""
+from sqlalchemy import select
+
+from app.auth.models import Role, User
+from app.catalog.models import DictionaryEntry
+
+LEVEL_TYPE = "客户等级"
+REGION_TYPE = "地区"
+MANAGER_ROLE = "customer_manager"
+
+# SPEC §5: the seeded, non-editable levels. Used only while the dictionary holds no level entry at all (a fresh
+# database before seeding), so that customers created by the sales process still get a valid level.
+DEFAULT_LEVELS = [(1, "普通客户"), (2, "重点开发客户"), (3, "大客户"), (4, "合作伙伴"), (5, "战略合作伙伴")]
+
+
+def _as_int(text):
+    try:
+        return int(str(text).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def level_choices(db) -> list[tuple[int, str]]:
+    """[(level code, label)] ordered by code. An entry is (item=label, value=code); the reverse is accepted too."""
+    levels = {}
+    for entry in db.scalars(select(DictionaryEntry).where(DictionaryEntry.type == LEVEL_TYPE)):
+        code, label = _as_int(entry.value), entry.item
+        if code is None:
+            code, label = _as_int(entry.item), entry.value
+        if code is not None:
+            levels[code] = label
+    return sorted(levels.items()) if levels else list(DEFAULT_LEVELS)
+
+
+def level_labels(db) -> dict[int, str]:
+    return dict(level_choices(db))
+
+
+def region_choices(db) -> list[str]:
+    """Region names (the entries' items), in dictionary order."""
+    rows = db.scalars(select(DictionaryEntry).where(DictionaryEntry.type == REGION_TYPE)
+                      .order_by(DictionaryEntry.id))
+    return [e.item for e in rows]
+
+
+def manager_choices(db) -> list:
+    """Active customer managers, who can own a customer: rows of (id, name)."""
+    return db.execute(select(User.id, User.name).join(Role, User.role_id == Role.id)
+                      .where(Role.code == MANAGER_ROLE, User.active.is_(True)).order_by(User.name)).all()
+
+
+def active_manager(db, manager_id):
+    """The active customer manager with that id, or None."""
+    user = db.get(User, manager_id) if manager_id is not None else None
+    if user is None or not user.active or user.role_code != MANAGER_ROLE:
+        return None
+    return user

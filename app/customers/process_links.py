@@ -1,0 +1,93 @@
+"""Which process instances are about a customer.
+
+Instances know their business record only by (definition key, business key = str(record id)); the domain rows
+(opportunity, churn case, service request) carry the customer id. This module joins the two sides.
+"""
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, or_, select
+
+from app.auth.models import Role, User
+from app.churn.models import ChurnCase
+from app.sales.models import Opportunity
+from app.service.models import ServiceRequest
+from processes.models import HumanTask, ProcessInstance
+
+# definition key -> the domain model whose id is the business key
+PROCESS_RECORDS = {
+    "sales_opportunity": Opportunity,
+    "customer_churn": ChurnCase,
+    "customer_service": ServiceRequest,
+}
+
+
+def records_about(db, customer_id) -> dict[str, list]:
+    """{definition key: [domain rows about the customer]}, newest first (deleted opportunities/requests left out)."""
+    found = {}
+    for key, model in PROCESS_RECORDS.items():
+        stmt = select(model).where(model.customer_id == customer_id)
+        if hasattr(model, "deleted_at"):
+            stmt = stmt.where(model.deleted_at.is_(None))
+        found[key] = list(db.scalars(stmt.order_by(model.id.desc())))
+    return found
+
+
+def instance_condition(records: dict[str, list]):
+    """A WHERE clause matching the instances of these records, or None when there are none."""
+    parts = [and_(ProcessInstance.definition_key == key,
+                  ProcessInstance.business_key.in_([str(r.id) for r in rows]))
+             for key, rows in records.items() if rows]
+    return or_(*parts) if parts else None
+
+
+def instance_ids_about(db, customer_id) -> list[int]:
+    condition = instance_condition(records_about(db, customer_id))
+    if condition is None:
+        return []
+    return list(db.scalars(select(ProcessInstance.id).where(condition)))
+
+
+@dataclass
+class ProcessRow:
+    """One line of the customer page's process table."""
+    kind: str                      # definition key
+    record: object                 # Opportunity | ChurnCase | ServiceRequest
+    instance: ProcessInstance | None
+    open_tasks: list = field(default_factory=list)   # [(HumanTask, holder label)]
+
+
+def process_rows(db, customer_id) -> list[ProcessRow]:
+    """Every process about the customer: its record, its (latest) instance and the open steps with who holds them."""
+    records = records_about(db, customer_id)
+    condition = instance_condition(records)
+    instances, tasks = {}, {}
+    if condition is not None:
+        for inst in db.scalars(select(ProcessInstance).where(condition).order_by(ProcessInstance.started_at)):
+            instances[(inst.definition_key, inst.business_key)] = inst  # a restarted process: the latest wins
+        ids = [i.id for i in instances.values()]
+        if ids:
+            open_tasks = list(db.scalars(select(HumanTask).where(HumanTask.instance_id.in_(ids),
+                                                                 HumanTask.completed_at.is_(None))
+                                         .order_by(HumanTask.created_at)))
+            holders = _holder_labels(db, open_tasks)
+            for t in open_tasks:
+                tasks.setdefault(t.instance_id, []).append((t, holders[t.id]))
+    rows = []
+    for key, recs in records.items():
+        for rec in recs:
+            inst = instances.get((key, str(rec.id)))
+            rows.append(ProcessRow(kind=key, record=rec, instance=inst,
+                                   open_tasks=tasks.get(inst.id, []) if inst else []))
+    # Running first, then the most recently started.
+    rows.sort(key=lambda r: (not r.open_tasks, -(r.instance.started_at.timestamp() if r.instance else 0)))
+    return rows
+
+
+def _holder_labels(db, tasks) -> dict[int, dict]:
+    """Task id -> {'user': name or None, 'role': role code or None}: a named user, else the lane's role."""
+    user_ids = {t.assignee_id or t.claimed_by for t in tasks} - {None}
+    names = dict(db.execute(select(User.id, User.name).where(User.id.in_(user_ids))).all()) if user_ids else {}
+    role_codes = {t.role for t in tasks} - {None}
+    roles = dict(db.execute(select(Role.code, Role.name).where(Role.code.in_(role_codes))).all()) if role_codes else {}
+    return {t.id: {"user": names.get(t.assignee_id or t.claimed_by), "role": roles.get(t.role, t.role)}
+            for t in tasks}

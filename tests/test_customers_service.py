@@ -1,0 +1,155 @@
+"""Customer services: numbering, creation for the sales process, validation rules, search, record-level scope."""
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from app.common.errors import NotFound, ValidationFailed
+from app.common.listing import paginate
+from app.customers import service
+from app.customers.models import Contact, Customer
+from test_customers_support import add_contact, ensure_dictionary, make_customer, uid
+
+
+def test_numbers_are_kh_date_and_a_daily_sequence(db):
+    day = date(2031, 7, 9)
+    assert service.next_customer_no(db, day) == "KH310709001"
+    first = make_customer(db, on_date=day)
+    second = make_customer(db, name="第二家", on_date=day)
+    other_day = make_customer(db, name="次日客户", on_date=date(2031, 7, 10))
+    assert (first.no, second.no, other_day.no) == ("KH310709001", "KH310709002", "KH310710001")
+    assert service.next_customer_no(db, day) == "KH310709003"
+
+
+def test_sequence_goes_past_999_without_reusing_numbers(db):
+    ensure_dictionary(db)
+    db.add(Customer(no="KH310711999", name="x", level=1, status="normal", created_at=service.utcnow()))
+    db.flush()
+    assert service.next_customer_no(db, date(2031, 7, 11)) == "KH3107111000"
+    db.add(Customer(no="KH3107111000", name="y", level=1, status="normal", created_at=service.utcnow()))
+    db.flush()
+    assert service.next_customer_no(db, date(2031, 7, 11)) == "KH3107111001"
+
+
+def test_a_taken_number_is_skipped_on_retry(db, monkeypatch):
+    """Two requests numbering the same day: the loser's insert fails on the unique number and it takes the next."""
+    day = date(2031, 7, 12)
+    make_customer(db, on_date=day)
+    calls = []
+    real = service.next_customer_no
+
+    def stale_then_real(db_, on_date):
+        calls.append(on_date)
+        return "KH310712001" if len(calls) == 1 else real(db_, on_date)
+    monkeypatch.setattr(service, "next_customer_no", stale_then_real)
+    second = make_customer(db, name="并发客户", on_date=day)
+    assert second.no == "KH310712002" and len(calls) == 2
+
+
+def test_create_customer_from_a_won_opportunity(db):
+    """SPEC §4: name, contact and phone from the opportunity, manager = assignee, level 1, status normal."""
+    customer = make_customer(db, name="华北重工集团", contact_name="周敏", contact_phone="13912345678")
+    assert customer.manager_id == uid(db, "manager1")
+    assert (customer.level, customer.status) == (1, "normal")
+    contact = db.scalar(select(Contact).where(Contact.customer_id == customer.id))
+    assert (contact.name, contact.mobile, contact.office_phone) == ("周敏", "13912345678", None)
+    landline = make_customer(db, name="另一家", contact_name="吴刚", contact_phone="010-66668888")
+    contact = db.scalar(select(Contact).where(Contact.customer_id == landline.id))
+    assert (contact.mobile, contact.office_phone) == (None, "010-66668888")
+
+
+def test_create_customer_rejects_bad_input(db):
+    ensure_dictionary(db)
+    with pytest.raises(ValidationFailed) as err:
+        service.create_customer(db, name=" ", manager_id=uid(db, "supervisor"), contact_name="周敏",
+                                contact_phone="abc")
+    assert set(err.value.errors) == {"name", "manager_id", "contact_phone"}
+    with pytest.raises(TypeError):
+        service.create_customer(db, name="x", manager_id=None, status="deleted")
+
+
+def _errors(db, customer, **data):
+    with pytest.raises(ValidationFailed) as err:
+        service.update_customer(db, customer, data={"name": customer.name, "level": "1", **data},
+                                user=None)
+    return err.value.errors
+
+
+@pytest.mark.parametrize("field,value", [
+    ("phone", "12ab"), ("phone", "123"), ("fax", "++86 10"), ("postcode", "10000"), ("postcode", "1000001"),
+    ("postcode", "10000a"), ("website", "not a url"), ("website", "http://localhost"), ("registered_capital", "-1"),
+    ("registered_capital", "abc"), ("turnover", "1.234"), ("turnover", "1e20"), ("satisfaction", "0"),
+    ("satisfaction", "6"), ("credit", "x"), ("level", "9"), ("level", ""), ("region", "火星"), ("name", ""),
+    ("name", "长" * 101), ("address", "路" * 201),
+])
+def test_each_rule_names_its_field(db, field, value):
+    customer = make_customer(db)
+    assert list(_errors(db, customer, **{field: value})) == [field]
+
+
+def test_valid_edit_is_applied_and_normalised(db):
+    customer = make_customer(db)
+    service.update_customer(db, customer, user=None, data={
+        "name": "远望科技", "level": "3", "region": "华北", "satisfaction": "4", "credit": "5",
+        "phone": "+86 (010) 6666-8888", "postcode": "100080", "website": "www.yuanwang.cn",
+        "registered_capital": "1,200.50", "turnover": "0", "address": "海淀区中关村大街1号"})
+    assert (customer.level, customer.region, customer.satisfaction, customer.credit) == (3, "华北", 4, 5)
+    assert customer.website == "http://www.yuanwang.cn"
+    assert customer.registered_capital == Decimal("1200.50") and customer.turnover == Decimal("0")
+    service.update_customer(db, customer, user=None, data={"name": "远望科技", "level": 3})
+    assert customer.region is None and customer.phone is None, "a full update clears what is left empty"
+
+
+def test_partial_update_touches_only_given_fields(db):
+    customer = make_customer(db, phone="010-12345678")
+    service.update_customer(db, customer, user=None, partial=True, data={"credit": 2})
+    assert (customer.credit, customer.phone, customer.name) == (2, "010-12345678", "北京远望科技有限公司")
+
+
+def test_search_finds_number_name_contact_and_phone(db, user):
+    admin = user("admin")
+    a = make_customer(db, name="深圳星河电子", on_date=date(2031, 1, 2))
+    b = make_customer(db, name="上海百川贸易", on_date=date(2031, 1, 3))
+    add_contact(db, b, name="欧阳娜娜", mobile="13700001111", office_phone="021-55556666")
+
+    def found(q):
+        return [c.no for c in db.scalars(service.query_customers(user=admin, q=q))]
+    assert found("KH310102") == [a.no]
+    assert found("星河") == [a.no]
+    assert found("欧阳") == [b.no]
+    assert found("0000111") == [b.no]
+    assert found("5555666") == [b.no]
+    assert found("100%") == [], "LIKE wildcards in the query are taken literally"
+
+
+def test_filters_and_logical_delete(db, user):
+    admin = user("admin")
+    a = make_customer(db, name="甲公司", region="北京", level=3)
+    b = make_customer(db, manager="manager2", name="乙公司", region="西部")
+
+    def nos(**kw):
+        return {c.no for c in db.scalars(service.query_customers(user=admin, **kw))} & {a.no, b.no}
+    assert nos(region="北京") == {a.no}
+    assert nos(level=3) == {a.no}
+    assert nos(manager_id=uid(db, "manager2")) == {b.no}
+    assert nos(no=b.no[-5:], name="乙") == {b.no}
+    service.delete_customer(db, b, user=admin)
+    assert nos() == {a.no}
+    assert db.get(Customer, b.id).status == "deleted", "the row stays for history and reports"
+    with pytest.raises(NotFound):
+        service.get_customer(db, b.no, user=admin)
+
+
+def test_managers_see_only_their_customers(db, user):
+    mine = make_customer(db, name="我的客户")
+    theirs = make_customer(db, manager="manager2", name="别人的客户")
+    m1 = user("manager1")
+    listed = {c.no for c in db.scalars(service.query_customers(user=m1))}
+    assert mine.no in listed and theirs.no not in listed
+    assert service.get_customer(db, mine.no, user=m1) is mine
+    with pytest.raises(NotFound):
+        service.get_customer(db, theirs.no, user=m1)
+    assert service.get_customer(db, theirs.no, user=user("supervisor")) is theirs
+    page = paginate(db, service.query_customers(user=m1, manager_id=uid(db, "manager2")))
+    assert page.total == 0, "a manager filter cannot widen a manager's scope"
