@@ -3,13 +3,11 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.auth.models import User
-from app.catalog.models import DictionaryEntry
 from app.customers.models import Customer
 from app.service import actions, deadlines
 from app.service import service as svc
 from app.service.models import ServiceRequest
 
-SERVICE_TYPES = (("咨询", "consultation"), ("建议", "suggestion"), ("投诉", "complaint"))
 # (type, summary, request, how far it goes: new | assigned | handled | archived)
 DEMO = [
     ("投诉", "发货延迟一周", "客户来电投诉上周订单至今未发货。", "new"),
@@ -19,23 +17,16 @@ DEMO = [
 ]
 
 
-def _ensure_types(db):
-    for item, value in SERVICE_TYPES:
-        if db.scalar(select(DictionaryEntry).where(DictionaryEntry.type == svc.SERVICE_TYPE,
-                                                   DictionaryEntry.item == item)) is None:
-            db.add(DictionaryEntry(type=svc.SERVICE_TYPE, item=item, value=value, editable=True))
-    db.flush()
-
-
 def seed_demo(db):
     if db.scalar(select(ServiceRequest.id).limit(1)) is not None:
         return
     users = {u.username: u for u in db.scalars(select(User))}
     desk, supervisor, handler = users.get("service1"), users.get("supervisor"), users.get("manager1")
-    customer = db.scalar(select(Customer).where(Customer.status == "normal").order_by(Customer.id))
-    if not (desk and supervisor and handler and customer):
-        return  # demo users or customers are missing: nothing sensible to show
-    _ensure_types(db)
+    customer = db.scalar(select(Customer).where(Customer.status == "normal")
+                         .order_by((Customer.manager_id == (handler.id if handler else None)).desc(), Customer.id))
+    types = svc.service_types(db)
+    if not (desk and supervisor and handler and customer and types):
+        return  # demo users, customers or the 服务类型 dictionary (catalog seed) are missing
     from app.config import ROOT
     from processes.definitions import deploy_directory
     deploy_directory(db, ROOT / "bpmn-models", ROOT / "forms")

@@ -90,8 +90,8 @@ def _export_row(sr):
 @requires("service.create")
 def create_request():
     form = CreateForm()
-    form.type.choices = [("", "")] + [(t, t) for t in svc.service_types(db_session)]
-    form.customer_id.choices = [(0, "")] + [(c.id, f"{c.name}（{c.no}）")
+    form.type.choices = [("", _("Choose…"))] + [(t, t) for t in svc.service_types(db_session)]
+    form.customer_id.choices = [(0, _("Choose…"))] + [(c.id, f"{c.name}（{c.no}）")
                                             for c in svc.visible_customers(db_session, current_user)]
     if form.validate_on_submit():
         try:
