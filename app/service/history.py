@@ -7,7 +7,19 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.service.service import PROCESS_KEY
-from processes.models import HumanTask, ProcessEvent, ProcessInstance
+from processes.definitions import parsed_for
+from processes.models import HumanTask, ProcessDefinition, ProcessEvent, ProcessInstance
+
+EVENT_LABELS = {
+    "started": _l("Recorded, process started"),
+    "task_completed": _l("Step completed"),
+    "step": _l("Automatic step"),
+    "timer_fired": _l("Time limit passed"),
+    "completed": _l("Process finished"),
+    "cancelled": _l("Cancelled"),
+    "error": _l("Error"),
+    "retried": _l("Retried"),
+}
 
 STEP_LABELS = {
     "dispatch": _l("Dispatch"),
@@ -63,13 +75,26 @@ def steps(db, request_id):
              "completed_by": names.get(t.completed_by)} for t in tasks]
 
 
+def _element_names(db, instances):
+    """BPMN id -> element name of the versions these instances run (parsed once per version, cached)."""
+    names = {}
+    for definition_id in {i.definition_id for i in instances}:
+        spec = parsed_for(db.get(ProcessDefinition, definition_id)).spec
+        names.update({ts.bpmn_id: ts.bpmn_name or ts.bpmn_id for ts in spec.task_specs.values() if ts.bpmn_id})
+    return names
+
+
 def events(db, request_id):
-    """The append-only event log of the request's process (completions with their data, timer fires, ...)."""
-    instance_ids = [i.id for i in _instances(db, request_id)]
-    if not instance_ids:
+    """The event log of the request's process: who did what, when, with what data. Automatic steps that carry
+    no data (gateways, merges) are left out: they say nothing a reader needs."""
+    instances = _instances(db, request_id)
+    if not instances:
         return []
-    rows = list(db.scalars(select(ProcessEvent).where(ProcessEvent.instance_id.in_(instance_ids))
-                           .order_by(ProcessEvent.at, ProcessEvent.id)))
-    names = _user_names(db, [e.user_id for e in rows])
-    return [{"at": e.at, "event": e.event, "bpmn_id": e.bpmn_id, "user": names.get(e.user_id), "data": e.data}
-            for e in rows]
+    rows = [e for e in db.scalars(select(ProcessEvent).where(ProcessEvent.instance_id.in_([i.id for i in instances]))
+                                  .order_by(ProcessEvent.at, ProcessEvent.id))
+            if not (e.event == "step" and not e.data)]
+    users = _user_names(db, [e.user_id for e in rows])
+    elements = _element_names(db, instances)
+    return [{"at": e.at, "event": str(EVENT_LABELS.get(e.event, e.event)),
+             "step": elements.get(e.bpmn_id, e.bpmn_id) if e.bpmn_id else "", "user": users.get(e.user_id),
+             "data": e.data} for e in rows]
