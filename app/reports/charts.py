@@ -1,6 +1,6 @@
 """bokeh charts rendered as (script, div) for embedding; BokehJS is served locally (no CDN)."""
 from bokeh.embed import components
-from bokeh.models import ColumnDataSource, HoverTool
+from bokeh.models import ColumnDataSource, HoverTool, NumeralTickFormatter
 from bokeh.plotting import figure
 
 
@@ -16,4 +16,5 @@ def bar_chart(chart, title, height=320):
     fig.y_range.start = 0
     fig.xaxis.major_label_orientation = 0.8 if len(xs) > 6 else 0
     fig.yaxis.axis_label = chart.get("y_label", "")
+    fig.yaxis.formatter = NumeralTickFormatter(format="0,0")
     return components(fig)

@@ -59,17 +59,25 @@ def _date(args, name):
 
 
 def contribution(db, user, args, page=None):
+    """Largest first; the table is paginated when `page` is given, the chart shows the top 20."""
     year = _int(args, "year", 1990, 2100)
     stmt = queries.contribution(scope_user_id=_scope(user), customer_name=(args.get("customer_name") or "").strip(),
                                 year=year)
-    rows = [{"customer_no": no, "customer_name": name, "amount": float(amount or 0)}
-            for no, name, amount in db.execute(stmt.limit(EXPORT_LIMIT))]
-    top = rows[:20]
-    return Report("contribution", str(_l("Customer contribution")),
-                  [("customer_no", _l("Customer no.")), ("customer_name", _l("Customer")),
-                   ("amount", _l("Order amount"))], rows,
-                  {"x": [r["customer_name"] for r in top], "y": [r["amount"] for r in top],
-                   "y_label": str(_l("Order amount"))})
+    report = Report("contribution", str(_l("Customer contribution")),
+                    [("customer_no", _l("Customer no.")), ("customer_name", _l("Customer")),
+                     ("amount", _l("Order amount"))], [], paginated=True)
+    if page:
+        report.page = paginate(db, stmt, page[0], page[1], scalars=False)
+        rows = report.page.items
+        top = rows if page[0] == 1 and page[1] >= 20 else db.execute(stmt.limit(20)).all()
+    else:
+        rows = db.execute(stmt.limit(EXPORT_LIMIT)).all()
+        top = rows[:20]
+    report.rows = [{"customer_no": no, "customer_name": name, "amount": float(amount or 0)}
+                   for no, name, amount in rows]
+    report.chart = {"x": [r[1] for r in top[:20]], "y": [float(r[2] or 0) for r in top[:20]],
+                    "y_label": str(_l("Order amount"))}
+    return report
 
 
 def composition(db, user, args, page=None):
