@@ -154,3 +154,11 @@ def test_rights_are_checked_per_action(clients, service_data):
     c, h = clients("executive")
     assert c.post("/api/v1/service-requests", headers=h, json={}).status_code == 403
     assert c.get(f"/api/v1/service-requests/{sr['id']}", headers=h).status_code == 200  # read-only role
+
+
+def test_openapi_documents_the_service_resource(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    assert {"/api/v1/service-requests", "/api/v1/service-requests/{request_id}",
+            "/api/v1/service-requests/{request_id}/dispatch", "/api/v1/service-requests/{request_id}/handle",
+            "/api/v1/service-requests/{request_id}/feedback"} <= set(paths)
+    assert set(paths["/api/v1/service-requests/{request_id}"]) >= {"get", "delete"}

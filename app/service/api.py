@@ -21,7 +21,7 @@ blp = Blueprint("api_service", __name__, url_prefix="/api/v1/service-requests",
                 description="Service requests (服务管理) and their process steps")
 
 
-class RequestOut(Schema):
+class ServiceRequestOut(Schema):
     id = fields.Integer()
     type = fields.String()
     summary = fields.String()
@@ -43,14 +43,14 @@ class RequestOut(Schema):
     current_steps = fields.List(fields.String(), metadata={"description": "BPMN ids of the open steps"})
 
 
-class RequestList(Schema):
-    items = fields.List(fields.Nested(RequestOut))
+class ServiceRequestList(Schema):
+    items = fields.List(fields.Nested(ServiceRequestOut))
     total = fields.Integer()
     page = fields.Integer()
     per_page = fields.Integer()
 
 
-class RequestQuery(Schema):
+class ServiceRequestQuery(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
     q = fields.String()
@@ -64,22 +64,22 @@ class RequestQuery(Schema):
     created_to = fields.Date()
 
 
-class RequestIn(Schema):
+class ServiceRequestIn(Schema):
     type = fields.String(required=True, validate=validate.Length(min=1, max=40))
     summary = fields.String(required=True, validate=validate.Length(min=1, max=svc.SUMMARY_MAX))
     customer_no = fields.String(required=True, validate=validate.Length(min=1, max=20))
     request = fields.String(required=True, validate=validate.Length(min=1, max=svc.REQUEST_MAX))
 
 
-class DispatchIn(Schema):
+class ServiceDispatchIn(Schema):
     assignee = fields.Integer(required=True, strict=True, metadata={"description": "user id of a customer manager"})
 
 
-class HandleIn(Schema):
+class ServiceHandleIn(Schema):
     handling = fields.String(required=True, validate=validate.Length(min=1, max=HANDLING_MAX))
 
 
-class FeedbackIn(Schema):
+class ServiceFeedbackIn(Schema):
     result = fields.String(required=True, validate=validate.Length(min=1, max=RESULT_MAX))
     satisfaction = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
 
@@ -100,8 +100,8 @@ def _reloaded(request_id):
 
 @blp.route("")
 class Requests(MethodView):
-    @blp.arguments(RequestQuery, location="query")
-    @blp.response(200, RequestList)
+    @blp.arguments(ServiceRequestQuery, location="query")
+    @blp.response(200, ServiceRequestList)
     @requires("service.view")
     def get(self, args):
         """Query service requests (customer managers: only their own)."""
@@ -112,8 +112,8 @@ class Requests(MethodView):
         tasks = open_tasks_by_request(db_session, [sr.id for sr in result.items])
         return result.as_api(lambda sr: _dump(sr, tasks))
 
-    @blp.arguments(RequestIn)
-    @blp.response(201, RequestOut)
+    @blp.arguments(ServiceRequestIn)
+    @blp.response(201, ServiceRequestOut)
     @requires("service.create")
     def post(self, body):
         """Record a service request; its process starts and waits for dispatch."""
@@ -126,7 +126,7 @@ class Requests(MethodView):
 
 @blp.route("/<int:request_id>")
 class RequestItem(MethodView):
-    @blp.response(200, RequestOut)
+    @blp.response(200, ServiceRequestOut)
     @requires("service.view")
     def get(self, request_id):
         """Read one service request."""
@@ -141,8 +141,8 @@ class RequestItem(MethodView):
 
 
 @blp.route("/<int:request_id>/dispatch", methods=["POST"])
-@blp.arguments(DispatchIn)
-@blp.response(200, RequestOut)
+@blp.arguments(ServiceDispatchIn)
+@blp.response(200, ServiceRequestOut)
 @requires("service.dispatch")
 def dispatch(body, request_id):
     """Dispatch to a customer manager (also answers an escalated, overdue dispatch)."""
@@ -152,8 +152,8 @@ def dispatch(body, request_id):
 
 
 @blp.route("/<int:request_id>/handle", methods=["POST"])
-@blp.arguments(HandleIn)
-@blp.response(200, RequestOut)
+@blp.arguments(ServiceHandleIn)
+@blp.response(200, ServiceRequestOut)
 @requires("service.handle")
 def handle(body, request_id):
     """Record the handling (only the dispatched handler)."""
@@ -163,8 +163,8 @@ def handle(body, request_id):
 
 
 @blp.route("/<int:request_id>/feedback", methods=["POST"])
-@blp.arguments(FeedbackIn)
-@blp.response(200, RequestOut)
+@blp.arguments(ServiceFeedbackIn)
+@blp.response(200, ServiceRequestOut)
 @requires("service.feedback")
 def feedback(body, request_id):
     """Record the customer's feedback: satisfaction 3–5 archives, 1–2 sends it back to the same handler."""
