@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth.guard import requires, sees_all
+from app.auth.guard import LOGGED_IN, access_rule, requires, sees_all
 from app.common.errors import ValidationFailed
 from app.common.listing import page_args, wants_export, xlsx_response
 from app.customers import labels, lookups, process_links, records_service, search, service
@@ -17,7 +17,18 @@ from app.db import db_session
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 
-INSTANCE_VIEW = "processes_ui.view_instance"
+# The process instance view (diagram, history), under the name the engine's UI gives it.
+INSTANCE_VIEWS = ("processes_ui.view_instance", "processes_ui.show_instance")
+
+
+def instance_view_endpoint(user):
+    """The instance view's endpoint when it exists and `user` may open it, else None (no dead links)."""
+    for endpoint in INSTANCE_VIEWS:
+        if endpoint in current_app.view_functions:
+            rule = access_rule(endpoint)
+            if rule == LOGGED_IN or (isinstance(rule, tuple) and any(user.can(r) for r in rule)):
+                return endpoint
+    return None
 
 
 def _int_arg(args, name):
@@ -73,7 +84,7 @@ def view_customer(no):
         years=records_service.totals_by_year(db_session, customer),
         processes=process_links.process_rows(db_session, customer.id),
         levels=lookups.level_labels(db_session), labels=labels,
-        instance_link=INSTANCE_VIEW in current_app.view_functions)
+        instance_endpoint=instance_view_endpoint(current_user))
 
 
 def _customer_form(customer=None):
