@@ -6,9 +6,9 @@ import re
 
 from sqlalchemy import func, select, union
 
+from app.auth.guard import sees_all
 from app.common.listing import Page, paginate
 from app.customers.models import Contact, Customer
-from app.auth.guard import sees_all
 from app.customers.service import VISIBLE_STATUSES, WITH_MANAGER_NAME, scoped
 
 PHONE_LIKE = re.compile(r"^[0-9+()\- ]+$")
