@@ -10,15 +10,15 @@ from wtforms import SelectChoice
 
 from app.auth.guard import requires, sees_all
 from app.auth.models import User
-from app.common.errors import ValidationFailed
+from app.common.errors import Conflict, Forbidden, ServiceError, ValidationFailed
 from app.common.listing import page_args, paginate, wants_export, xlsx_response
 from app.common.ui import local_time
 from app.db import db_session
 from app.sales import service
 from app.common.forms import apply_errors
 from app.sales.forms import AssignForm, OpportunityFilterForm, OpportunityForm
-from app.sales.labels import status_label
-from processes.errors import WrongStep
+from app.sales.labels import TASK_NAMES, status_label
+from processes.errors import ConcurrentUpdate, EngineError, WrongStep
 
 bp = Blueprint("sales", __name__, url_prefix="/sales")
 
@@ -33,6 +33,14 @@ def user_names(ids):
 def manager_choices(blank=None):
     choices = [SelectChoice(m.id, m.name) for m in service.managers(db_session)]
     return ([SelectChoice(0, blank)] if blank else []) + choices
+
+
+def step_name(step):
+    """A current step (as the engine reports it) in the user's language."""
+    bpmn_id = service.step_ids([step])[0]
+    if bpmn_id in TASK_NAMES:
+        return str(TASK_NAMES[bpmn_id])
+    return _(step.get("name") or bpmn_id) if isinstance(step, dict) else str(bpmn_id)
 
 
 def _utc_midnight(day: date):
@@ -111,9 +119,27 @@ def create_opportunity():
     return render_template("sales/form.html", form=form, opp=None, can_assign=can_assign)
 
 
-def _refuse_step(err, opp_id):
-    flash(err.detail, "warning")
-    return redirect(url_for("sales.show_opportunity", opportunity_id=opp_id))
+# 4xx answers that mean "not now" or "not you": the page says why instead of showing an error page.
+REFUSALS = (EngineError, Conflict, Forbidden)
+
+
+def refusal_message(err):
+    if isinstance(err, (service.StepRefused, ServiceError)):
+        return err.detail  # written by the sales services, already translated
+    if isinstance(err, WrongStep):
+        names = [step_name(s) for s in err.extra.get("current_steps") or []]
+        if not names:
+            return _("This cannot be done any more: the opportunity's process has ended.")
+        return _("This cannot be done now: the opportunity is at the step “%(steps)s”.", steps="、".join(names))
+    if isinstance(err, ConcurrentUpdate):
+        return _("Someone changed this opportunity at the same moment; look at it again and retry.")
+    return _("You may not do this step.")
+
+
+def refuse(err, opp_id, anchor="top"):
+    db_session.rollback()
+    flash(refusal_message(err), "warning")
+    return redirect(url_for("sales.show_opportunity", opportunity_id=opp_id) + f"#{anchor}")
 
 
 @bp.route("/opportunities/<int:opportunity_id>/edit", methods=["GET", "POST"])
@@ -131,9 +157,10 @@ def edit_opportunity(opportunity_id):
             db_session.rollback()
             apply_errors(form, err.errors)
             return render_template("sales/form.html", form=form, opp=opp, can_assign=False), 422
-        except WrongStep as err:
-            db_session.rollback()
-            return _refuse_step(err, opp.id)
+        except REFUSALS as err:
+            if err.status >= 500:
+                raise
+            return refuse(err, opp.id)
         db_session.commit()
         flash(_("Opportunity %(id)s saved.", id=opp.id), "success")
         return redirect(url_for("sales.show_opportunity", opportunity_id=opp.id))
@@ -145,9 +172,10 @@ def edit_opportunity(opportunity_id):
 def delete_opportunity(opportunity_id):
     try:
         opp = service.delete_opportunity(db_session, user=current_user, opportunity_id=opportunity_id)
-    except WrongStep as err:
-        db_session.rollback()
-        return _refuse_step(err, opportunity_id)
+    except REFUSALS as err:
+        if err.status >= 500:
+            raise
+        return refuse(err, opportunity_id)
     db_session.commit()
     flash(_("Opportunity %(id)s (%(name)s) deleted.", id=opp.id, name=opp.customer_name), "success")
     return redirect(url_for("sales.list_opportunities"))
@@ -167,9 +195,10 @@ def assign_opportunity(opportunity_id):
             db_session.rollback()
             apply_errors(form, err.errors)
             return render_template("sales/assign.html", form=form, opp=opp), 422
-        except WrongStep as err:
-            db_session.rollback()
-            return _refuse_step(err, opp.id)
+        except REFUSALS as err:
+            if err.status >= 500:
+                raise
+            return refuse(err, opp.id)
         db_session.commit()
         flash(_("Opportunity %(id)s assigned to %(name)s.", id=opp.id,
                 name=user_names([opp.assignee_id]).get(opp.assignee_id, "")), "success")
