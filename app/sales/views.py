@@ -90,12 +90,13 @@ def list_opportunities():
 
 def _export(rows):
     names = user_names([o.assignee_id for o in rows] + [o.created_by for o in rows])
+    labels = {code: status_label(code) for code in {o.status for o in rows}}  # translate once, not per row
     headers = [_("No."), _("Source"), _("Customer name"), _("Success probability"), _("Summary"), _("Contact"),
                _("Contact phone"), _("Description"), _("Created by"), _("Created at"), _("Assignee"),
                _("Assigned at"), _("Status")]
     data = ([o.id, o.source or "", o.customer_name, o.probability, o.summary, o.contact or "", o.contact_phone or "",
              o.description, names.get(o.created_by, ""), local_time(o.created_at), names.get(o.assignee_id, ""),
-             local_time(o.assigned_at), status_label(o.status)] for o in rows)
+             local_time(o.assigned_at), labels[o.status]] for o in rows)
     return xlsx_response("opportunities.xlsx", headers, data)
 
 
