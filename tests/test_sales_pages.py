@@ -124,3 +124,18 @@ def test_list_filters_and_excel_export(login, user, sales_deployed):
     rows = list(load_workbook(io.BytesIO(resp.data)).active.iter_rows(values_only=True))
     assert rows[0][2] == "客户名称"
     assert sorted((r[2], r[-1]) for r in rows[1:]) == [("导出测试乙", "开发中"), ("导出测试甲", "未指派")]
+
+
+def test_inbox_rows_open_the_assign_page_and_the_plan(login, user, sales_deployed):
+    opp_id = _record(login("manager1"), customer_name="收件箱测试公司")
+    s = login("supervisor")
+    inbox = s.get("/inbox/").get_data(as_text=True)
+    assign_url = f"{BASE}/{opp_id}/assign?next=/inbox/"
+    assert "指派销售机会" in inbox and assign_url in inbox and f'href="{BASE}/{opp_id}"' in inbox
+    assert s.get(assign_url).status_code == 200
+    # The return address is only ever a local path.
+    evil = s.get(f"{BASE}/{opp_id}/assign?next=//evil.example/")
+    assert evil.status_code == 200 and 'href="//evil.example/"' not in evil.get_data(as_text=True)
+    resp = s.post(assign_url, data={"assignee_id": user("manager1").id})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/inbox/")
+    assert f"{BASE}/{opp_id}#plan" in login("manager1").get("/inbox/").get_data(as_text=True)

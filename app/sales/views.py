@@ -14,6 +14,7 @@ from app.common.errors import Conflict, Forbidden, ServiceError, ValidationFaile
 from app.common.listing import page_args, paginate, wants_export, xlsx_response
 from app.common.ui import local_time
 from app.db import db_session
+from app.inbox.links import register_record_link, register_task_page
 from app.sales import service
 from app.common.forms import apply_errors
 from app.sales.forms import AssignForm, OpportunityFilterForm, OpportunityForm
@@ -21,6 +22,15 @@ from app.sales.labels import TASK_NAMES, status_label
 from processes.errors import ConcurrentUpdate, EngineError, WrongStep
 
 bp = Blueprint("sales", __name__, url_prefix="/sales")
+
+# Inbox rows open the sales pages: the record, the assign page (back to the inbox after) and the plan.
+register_record_link(service.PROCESS_KEY,
+                     lambda key: url_for("sales.show_opportunity", opportunity_id=int(key)))
+register_task_page(service.PROCESS_KEY, service.ASSIGN_STEP,
+                   lambda t: url_for("sales.assign_opportunity", opportunity_id=int(t.business_key),
+                                     next=url_for("inbox.index")))
+register_task_page(service.PROCESS_KEY, service.DEVELOP_STEP,
+                   lambda t: url_for("sales.show_opportunity", opportunity_id=int(t.business_key)) + "#plan")
 
 
 def user_names(ids):
@@ -195,7 +205,7 @@ def assign_opportunity(opportunity_id):
         except ValidationFailed as err:
             db_session.rollback()
             apply_errors(form, err.errors)
-            return render_template("sales/assign.html", form=form, opp=opp), 422
+            return render_template("sales/assign.html", form=form, opp=opp, back=_back_url()), 422
         except REFUSALS as err:
             if err.status >= 500:
                 raise
@@ -203,16 +213,18 @@ def assign_opportunity(opportunity_id):
         db_session.commit()
         flash(_("Opportunity %(id)s assigned to %(name)s.", id=opp.id,
                 name=user_names([opp.assignee_id]).get(opp.assignee_id, "")), "success")
-        return redirect(request.args.get("next") if _safe(request.args.get("next"))
-                        else url_for("sales.list_opportunities"))
+        return redirect(_back_url())
     if opp.status != "unassigned":
         flash(_("Opportunity %(id)s is already assigned.", id=opp.id), "warning")
         return redirect(url_for("sales.show_opportunity", opportunity_id=opp.id))
-    return render_template("sales/assign.html", form=form, opp=opp)
+    return render_template("sales/assign.html", form=form, opp=opp, back=_back_url())
 
 
-def _safe(target):
-    return bool(target) and target.startswith("/") and not target.startswith("//")
+def _back_url():
+    """Where the assign page returns to: the inbox when opened from it, else the list (local paths only)."""
+    target = request.args.get("next") or ""
+    safe = target.startswith("/") and not target.startswith("//") and "\\" not in target
+    return target if safe else url_for("sales.list_opportunities")
 
 
 from app.sales import develop_views  # noqa: E402,F401  (registers the development routes on bp)
