@@ -232,7 +232,7 @@ def create_opportunity(db, *, user, data, assignee_id=None):
 def _require_unassigned(db, opp):
     if opp.status != "unassigned":
         raise StepRefused(_("Only an unassigned opportunity can be changed or deleted."),
-                        current_steps=current_steps(db, opp))
+                          current_steps=current_steps(db, opp))
 
 
 def _content(opp):
