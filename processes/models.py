@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from sqlalchemy import (JSON, BigInteger, DateTime, ForeignKey, Index, Integer, MetaData, String, Text,
-                        UniqueConstraint)
+                        UniqueConstraint, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -54,7 +54,12 @@ class ProcessInstance(EngineBase):
 class HumanTask(EngineBase):
     __tablename__ = "human_task"
     __table_args__ = (
-        Index("ix_human_task_open_role", "role", "completed_at"),
+        # The inbox: open tasks of a lane in waiting order; the covering columns let PostgreSQL count a lane,
+        # filter and sort by due date and pick a page from the index alone (bench/engine.py: ~10 ms instead of
+        # ~150 ms at 100k open tasks).
+        Index("ix_human_task_inbox", "role", "created_at",
+              postgresql_include=["id", "assignee_id", "claimed_by", "due_at"],
+              postgresql_where=text("completed_at IS NULL"), sqlite_where=text("completed_at IS NULL")),
         Index("ix_human_task_open_assignee", "assignee_id", "completed_at"),
         UniqueConstraint("task_uuid"),
     )

@@ -14,7 +14,7 @@ from processes.definitions import latest_or_fail
 from processes.errors import (ConcurrentUpdate, InstanceInError, InstanceNotFound, TaskForbidden, TaskNotFound,
                               WrongStep)
 from processes.execution import Step, jsonable, lock_instance
-from processes.models import HumanTask, ProcessInstance
+from processes.models import HumanTask, ProcessEvent, ProcessInstance
 
 ACTIVE = ("running", "error")
 
@@ -165,7 +165,7 @@ def retry_instance(db, instance_id, *, actor) -> ProcessInstance:
     return step.save()
 
 
-def fire_due_timers(db, *, now=None, exclude=()):
+def fire_due_timers(db, *, now=None, exclude=(), on_pick=None):
     """Fire the timers of one due instance (locked, others skip it); returns the instance or None.
 
     The scheduler calls this in a loop, one transaction per instance, passing the ids it already handled."""
@@ -179,14 +179,29 @@ def fire_due_timers(db, *, now=None, exclude=()):
     instance = db.scalars(stmt).first()
     if instance is None:
         return None
+    if on_pick is not None:
+        on_pick(instance)
     step = Step.load(db, instance, None)
     step.advance(lambda wf: wf.refresh_timers())
     return step.save(closed_outcome="interrupted")
 
 
+def mark_failed(db, instance_id, message):
+    """Put an instance that cannot even be loaded in the error state (the scheduler's last resort)."""
+    instance = lock_instance(db, instance_id)
+    if instance.status == "running":
+        instance.status, instance.error = "error", message[:4000]
+        db.add(ProcessEvent(instance_id=instance.id, event="error", data={"message": message[:4000]},
+                            at=clock.utcnow()))
+        db.flush()
+    return instance
+
+
 def claim_task(db, task_id, *, actor):
     """Take a group task so the others of the lane stop seeing it."""
     task = _open_task(db, task_id)
+    if task.completed_at is not None or (task.claimed_by is not None and task.claimed_by != actor.id):
+        raise ConcurrentUpdate("another user has claimed this task or it is done")
     _check_actor(task, actor)
     if task.assignee_id is not None:
         raise WrongStep("this task is already assigned to one user", current_steps=[])

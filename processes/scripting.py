@@ -12,7 +12,8 @@ from decimal import Decimal
 from functools import lru_cache
 from types import ModuleType
 
-from RestrictedPython import compile_restricted_eval, compile_restricted_exec, safe_builtins
+from RestrictedPython import RestrictingNodeTransformer, compile_restricted_eval, compile_restricted_exec, \
+    safe_builtins
 from RestrictedPython.Guards import full_write_guard, guarded_iter_unpack_sequence, guarded_unpack_sequence, \
     safer_getattr
 from SpiffWorkflow.bpmn.script_engine import BasePythonScriptEngineEnvironment, PythonScriptEngine
@@ -23,6 +24,42 @@ from processes.services import OperationContext, get_operation
 
 class ScriptRejected(Exception):
     """The sandbox refused the script before running any of it."""
+
+
+class ScriptTooLong(Exception):
+    """A script looped more than MAX_ITERATIONS times (a runaway loop must not hold a worker forever)."""
+
+
+MAX_ITERATIONS = 100_000
+
+
+class _Policy(RestrictingNodeTransformer):
+    """RestrictedPython's policy plus a step counter in every `while` body (for loops and comprehensions are
+    counted through _getiter_)."""
+
+    def visit_While(self, node):
+        node = self.node_contents_visit(node)
+        tick = ast.Expr(ast.Call(func=ast.Name("_tick_", ast.Load()), args=[], keywords=[]))
+        node.body.insert(0, ast.copy_location(tick, node))
+        ast.fix_missing_locations(node)
+        return node
+
+
+def _step_guards():
+    """Fresh per run: _tick_ counts loop steps, _getiter_ counts items drawn by for loops and comprehensions."""
+    count = [0]
+
+    def tick():
+        count[0] += 1
+        if count[0] > MAX_ITERATIONS:
+            raise ScriptTooLong(f"the script ran more than {MAX_ITERATIONS} loop steps")
+
+    def getiter(obj):
+        for item in obj:
+            tick()
+            yield item
+
+    return {"_tick_": tick, "_getiter_": getiter}
 
 
 class ServiceTaskFailed(Exception):
@@ -62,7 +99,7 @@ HELPERS = {
 }
 
 _GUARDS = {
-    "__builtins__": _BUILTINS, "_getattr_": safer_getattr, "_getitem_": _getitem, "_getiter_": iter,
+    "__builtins__": _BUILTINS, "_getattr_": safer_getattr, "_getitem_": _getitem,
     "_write_": full_write_guard, "_inplacevar_": _inplacevar, "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
     "_unpack_sequence_": guarded_unpack_sequence,
 }
@@ -81,7 +118,7 @@ def _reject_imports(source):
 @lru_cache(maxsize=2048)
 def compile_script(source):
     _reject_imports(source)
-    result = compile_restricted_exec(source, filename="<bpmn-script>")
+    result = compile_restricted_exec(source, filename="<bpmn-script>", policy=_Policy)
     if result.errors:
         raise ScriptRejected("; ".join(result.errors))
     return result.code
@@ -89,7 +126,7 @@ def compile_script(source):
 
 @lru_cache(maxsize=4096)
 def compile_expression(source):
-    result = compile_restricted_eval(source.strip(), filename="<bpmn-expression>")
+    result = compile_restricted_eval(source.strip(), filename="<bpmn-expression>", policy=_Policy)
     if result.errors:
         raise ScriptRejected("; ".join(result.errors))
     return result.code
@@ -106,6 +143,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
 
     def _globals(self, context, external_context):
         glb = dict(_GUARDS)
+        glb.update(_step_guards())
         glb.update(self.globals)
         if external_context:
             glb.update(external_context)

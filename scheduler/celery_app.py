@@ -1,4 +1,5 @@
 """The Celery app. Tasks are thin: they open one transaction in a Flask app context and call a service."""
+import os
 from contextlib import contextmanager
 
 from celery import Celery
@@ -8,6 +9,8 @@ from app.config import Config
 celery = Celery("crm", include=["scheduler.tasks"])
 celery.conf.update(
     broker_url=Config.CELERY_BROKER_URL,
+    # Several deployments (or test runs) may share one broker: each listens on its own queue.
+    task_default_queue=os.environ.get("CELERY_QUEUE", "celery"),
     result_backend=Config.CELERY_RESULT_BACKEND,
     timezone=Config.TIMEZONE,
     enable_utc=True,

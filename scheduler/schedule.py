@@ -1,7 +1,14 @@
 """The beat schedule. Each entry names a task in scheduler.tasks."""
-from celery.schedules import crontab
+import os
 
-BEAT_SCHEDULE = {}
+from celery.schedules import crontab  # noqa: F401  (used by entries)
+
+# Nothing in SpiffWorkflow fires a timer by itself: this scan does (configurable for tests and small setups).
+TIMER_SCAN_SECONDS = float(os.environ.get("TIMER_SCAN_SECONDS", "30"))
+
+BEAT_SCHEDULE = {
+    "fire-due-timers": {"task": "crm.fire_timers", "schedule": TIMER_SCAN_SECONDS},
+}
 
 # Churn scan (SPEC §7): every Saturday 02:00 in the company time zone (the Celery app runs on Config.TIMEZONE).
 BEAT_SCHEDULE["churn-weekly-scan"] = {

@@ -180,3 +180,14 @@ def test_api_rights_change_applies_to_holders_next_request(api, db):
           headers=h)
     assert rc.get("/api/v1/users", headers=rh).status_code == 200
     assert "user.manage" in rc.get("/api/v1/me", headers=rh).get_json()["rights"]
+
+
+def test_builtin_role_shows_its_translated_name_and_keeps_its_label(login, db):
+    role = _role(db, "customer_manager")
+    c = login("admin")
+    assert 'value="客户经理"' in c.get(f"/admin/roles/{role.id}").get_data(as_text=True)
+    codes = sorted(_rights(db, "customer_manager"))
+    assert c.post(f"/admin/roles/{role.id}", data={"name": "客户经理", "rights": codes}).status_code == 302
+    assert _role(db, "customer_manager").name == "Customer manager"  # still translated in every language
+    c.post(f"/admin/roles/{role.id}", data={"name": "大客户经理", "rights": codes})
+    assert _role(db, "customer_manager").name == "大客户经理"

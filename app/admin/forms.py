@@ -10,18 +10,6 @@ def choices(pairs):
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-def apply_errors(form, errors):
-    """Put service field errors next to the fields; returns the messages that belong to no field."""
-    rest = []
-    for name, messages in errors.items():
-        field = getattr(form, name, None)
-        if field is None:
-            rest.extend(messages)
-        else:
-            field.errors = list(field.errors) + list(messages)
-    return rest
-
-
 class UserFilterForm(FlaskForm):
     class Meta:
         csrf = False
@@ -55,9 +43,9 @@ class PasswordResetForm(FlaskForm):
 
 class RoleCreateForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(min=2, max=40)])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=60)])
+    name = StringField(_l("Role name"), validators=[DataRequired(), Length(max=60)])
 
 
 class RoleEditForm(FlaskForm):
     """Name plus the ticked rights (checkbox list `rights`, read from request.form by the view)."""
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=60)])
+    name = StringField(_l("Role name"), validators=[DataRequired(), Length(max=60)])

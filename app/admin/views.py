@@ -5,9 +5,10 @@ from flask_login import current_user
 
 from app.admin import role_service, service
 from app.admin.forms import (PasswordResetForm, RoleCreateForm, RoleEditForm, UserCreateForm, UserEditForm,
-                             UserFilterForm, apply_errors, choices)
+                             UserFilterForm, choices)
 from app.auth.guard import requires
 from app.common.errors import ServiceError, ValidationFailed
+from app.common.forms import apply_errors
 from app.common.listing import page_args, paginate, wants_export, xlsx_response
 from app.db import db_session
 
@@ -46,8 +47,7 @@ def create_user():
                                        active=form.active.data)
         except ValidationFailed as err:
             db_session.rollback()
-            for msg in apply_errors(form, err.errors):
-                flash(msg, "error")
+            apply_errors(form, err.errors)
         else:
             db_session.commit()
             flash(_("User %(name)s created.", name=user.username), "success")
@@ -67,8 +67,7 @@ def edit_user(user_id):
                                 role=form.role.data)
         except ValidationFailed as err:
             db_session.rollback()
-            for msg in apply_errors(form, err.errors):
-                flash(msg, "error")
+            apply_errors(form, err.errors)
         else:
             db_session.commit()
             flash(_("User %(name)s saved.", name=user.username), "success")
@@ -89,8 +88,7 @@ def reset_password(user_id):
                                    new_password=pw_form.password.data)
         except ValidationFailed as err:
             db_session.rollback()
-            for msg in apply_errors(pw_form, err.errors):
-                flash(msg, "error")
+            apply_errors(pw_form, err.errors)
         else:
             db_session.commit()
             flash(_("Password of %(name)s reset; their sessions have ended.", name=user.username), "success")
@@ -140,43 +138,39 @@ def create_role():
                                             name=form.name.data, rights=ticked)
         except ValidationFailed as err:
             db_session.rollback()
-            rights_errors = apply_errors(form, err.errors)
+            apply_errors(form, err.errors)
         else:
             db_session.commit()
             flash(_("Role %(name)s created.", name=role.name), "success")
             return redirect(url_for(".edit_role", role_id=role.id))
-    else:
-        rights_errors = []
     tree = role_service.menu_tree(db_session, checked=ticked)
-    status = 422 if form.errors or rights_errors else 200
-    return render_template("admin/role_form.html", form=form, role=None, tree=tree,
-                           rights_errors=rights_errors), status
+    return render_template("admin/role_form.html", form=form, role=None, tree=tree), 422 if form.errors else 200
 
 
 @bp.route("/roles/<int:role_id>", methods=["GET", "POST"])
 @requires("role.manage")
 def edit_role(role_id):
     role = role_service.get_role(db_session, role_id)
-    form = RoleEditForm(obj=role)
+    # Built-in roles store their English label and show its translation; saving the shown text keeps the label.
+    shown_name = _(role.name)
+    form = RoleEditForm(data={"name": shown_name})
     ticked = request.form.getlist("rights") if request.method == "POST" else None
-    rights_errors = []
     if form.validate_on_submit():
+        name = role.name if (form.name.data or "").strip() == shown_name else form.name.data
         try:
-            role_service.rename_role(db_session, actor=current_user, role_id=role.id, name=form.name.data)
+            role_service.rename_role(db_session, actor=current_user, role_id=role.id, name=name)
             role_service.set_role_rights(db_session, actor=current_user, role_id=role.id, codes=ticked)
         except ValidationFailed as err:
             db_session.rollback()
             role = role_service.get_role(db_session, role_id)
-            rights_errors = apply_errors(form, err.errors)
+            apply_errors(form, err.errors)
         else:
             db_session.commit()
             flash(_("Rights of %(name)s saved; they apply from the holders' next page.", name=_(role.name)),
                   "success")
             return redirect(url_for(".edit_role", role_id=role.id))
     tree = role_service.menu_tree(db_session, role, checked=ticked)
-    status = 422 if form.errors or rights_errors else 200
-    return render_template("admin/role_form.html", form=form, role=role, tree=tree,
-                           rights_errors=rights_errors), status
+    return render_template("admin/role_form.html", form=form, role=role, tree=tree), 422 if form.errors else 200
 
 
 @bp.route("/roles/<int:role_id>/delete", methods=["POST"])

@@ -25,7 +25,7 @@ class OrderIn(FlatSchema):
     lines = fields.List(fields.Nested(OrderLineIn), required=True)
 
 
-class OrderLineOut(Schema):
+class OrderLineDetail(Schema):
     product_id = fields.Integer()
     product_name = fields.Function(lambda ln: ln.product.name)
     quantity = fields.Integer()
@@ -34,14 +34,14 @@ class OrderLineOut(Schema):
     amount = fields.Decimal(as_string=True)
 
 
-class OrderOut(Schema):
+class OrderDetail(Schema):
     order_no = fields.String()
     customer_no = fields.Function(lambda o: o.customer.no)
     customer_name = fields.Function(lambda o: o.customer.name)
     date = fields.Date(attribute="order_date")
     address = fields.String()
     status = fields.String()
-    lines = fields.List(fields.Nested(OrderLineOut))
+    lines = fields.List(fields.Nested(OrderLineDetail))
     total = fields.Decimal(as_string=True)
     imported_at = fields.DateTime()
 
@@ -74,7 +74,7 @@ class ImportReport(Schema):
 
 @blp.route("/orders")
 @blp.arguments(OrderQuery, location="query")
-@blp.response(200, page_of(OrderOut))
+@blp.response(200, page_of(OrderDetail))
 @requires("order.view")
 def list_orders(args):
     """Orders, newest first; `q` matches the order number. Managers see their customers' orders only."""
@@ -86,8 +86,8 @@ def list_orders(args):
 
 @blp.route("/orders", methods=["POST"])
 @blp.arguments(OrderIn)
-@blp.response(201, OrderOut, description="Created")
-@blp.alt_response(200, schema=OrderOut, description="An identical order with this order_no exists; nothing created")
+@blp.response(201, OrderDetail, description="Created")
+@blp.alt_response(200, schema=OrderDetail, description="An identical order with this order_no exists; nothing created")
 @blp.alt_response(409, description="An order with this order_no exists with different content")
 @requires("order.import")
 def create_order(body):
@@ -100,7 +100,7 @@ def create_order(body):
 
 
 @blp.route("/orders/<order_no>")
-@blp.response(200, OrderOut)
+@blp.response(200, OrderDetail)
 @requires("order.view")
 def get_order(order_no):
     return order_service.get_order(db_session, current_user, order_no)

@@ -12,18 +12,6 @@ def choices(pairs):
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-def apply_errors(form, errors):
-    """Put service field errors next to the fields; returns the messages that belong to no field."""
-    rest = []
-    for name, messages in errors.items():
-        field = getattr(form, name, None)
-        if field is None:
-            rest.extend(messages)
-        else:
-            field.errors = list(field.errors) + list(messages)
-    return rest
-
-
 class _Filters(FlaskForm):
     class Meta:
         csrf = False

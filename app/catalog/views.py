@@ -4,8 +4,9 @@ from flask_babel import gettext as _
 
 from app.auth.guard import requires
 from app.catalog import dictionary_service as dictionary
-from app.catalog.forms import DictionaryFilterForm, DictionaryForm, apply_errors, choices
+from app.catalog.forms import DictionaryFilterForm, DictionaryForm, choices
 from app.common.errors import ServiceError, ValidationFailed
+from app.common.forms import apply_errors
 from app.common.listing import page_args, paginate, wants_export, xlsx_response
 from app.db import db_session
 
@@ -42,8 +43,7 @@ def create_dictionary_entry():
                                             value=form.value.data, editable=form.editable.data)
         except ValidationFailed as err:
             db_session.rollback()
-            for msg in apply_errors(form, err.errors):
-                flash(msg, "error")
+            apply_errors(form, err.errors)
         else:
             db_session.commit()
             flash(_("Entry %(type)s / %(item)s saved.", type=entry.type, item=entry.item), "success")
@@ -65,8 +65,7 @@ def edit_dictionary_entry(entry_id):
                                     value=form.value.data, editable=form.editable.data)
         except ValidationFailed as err:
             db_session.rollback()
-            for msg in apply_errors(form, err.errors):
-                flash(msg, "error")
+            apply_errors(form, err.errors)
         else:
             db_session.commit()
             flash(_("Entry %(type)s / %(item)s saved.", type=form.type.data, item=form.item.data), "success")

@@ -170,7 +170,7 @@ def plan_demo(today: date, managers: list[int], products: list[tuple[int, str, D
             orders.append({"customer_no": row["no"], "order_date": day, "address": row["address"],
                            "status": "paid" if paid else "unpaid", "lines": lines,
                            "total": sum((ln["quantity"] * ln["unit_price"] for ln in lines), Decimal(0)).quantize(CENT),
-                           "imported_at": datetime.combine(day + timedelta(days=1), time(2, 0))})
+                           "imported_at": datetime.combine(day, time(1, 0))})
     orders.sort(key=lambda o: (o["order_date"], o["customer_no"]))
     per_day = {}
     for order in orders:

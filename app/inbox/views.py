@@ -1,19 +1,137 @@
-from flask import Blueprint, render_template
+"""The inbox (the user's home page), claim/unclaim, and the generic task form page."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
 
 from app.auth.guard import requires
+from app.common.listing import page_args, wants_export, xlsx_response
+from app.common.ui import local_time
 from app.db import db_session
-from processes.models import HumanTask
+from app.inbox import actor_for, links, service
+from app.inbox.forms import build_fields, coerce
+from processes import forms as engine_forms
+from processes import clock, runtime
+from processes.errors import ConcurrentUpdate, FormInvalid, InstanceInError, TaskForbidden, WrongStep
+from processes.inspect import step_names
+from processes.definitions import parsed_for
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
+
+
+def _menu_count(user):
+    if not user.can("task.view"):
+        return {}
+    return {"inbox.index": service.count_open(db_session, user)}
+
+
+@bp.record_once
+def _register_counter(state):
+    state.app.extensions.setdefault("menu_counters", []).append(_menu_count)
+
+
+def _filters():
+    args = request.args
+    return {"process": args.get("process") or None, "role": args.get("role") or None,
+            "due": args.get("due") if args.get("due") in service.DUE_FILTERS else None,
+            "sort": args.get("sort") if args.get("sort") in service.SORTS else "waiting",
+            "q": (args.get("q") or "").strip() or None}
 
 
 @bp.route("/")
 @requires("task.view")
 def index():
-    tasks = db_session.scalars(
-        select(HumanTask).where(HumanTask.completed_at.is_(None), HumanTask.role == current_user.role_code,
-                                or_(HumanTask.assignee_id.is_(None), HumanTask.assignee_id == current_user.id))
-        .order_by(HumanTask.created_at).limit(100)).all()
-    return render_template("inbox/index.html", tasks=tasks)
+    filters = _filters()
+    stmt = service.tasks_query(current_user, **filters)
+    names = service.process_names(db_session)
+    if wants_export():
+        rows = db_session.scalars(stmt.limit(50_000)).all()
+        return xlsx_response("tasks.xlsx", [_("Task"), _("Process"), _("Record"), _("Waiting since"), _("Due")],
+                             ([t.name, names.get(t.process_key, t.process_key), t.subject or t.business_key or "",
+                               local_time(t.created_at), local_time(t.due_at)] for t in rows))
+    page = service.inbox_page(db_session, current_user, *page_args(), **filters)
+    people = service.user_names(db_session, [t.claimed_by for t in page.items])
+    return render_template("inbox/index.html", page=page, filters=filters, process_names=names,
+                           task_url=links.task_url, record_url=links.record_url, people=people,
+                           now=clock.utcnow())
+
+
+def _back_to_inbox():
+    target = request.form.get("next") or ""
+    return redirect(target if target.startswith("/inbox") else url_for("inbox.index"))
+
+
+@bp.route("/tasks/<int:task_id>/claim", methods=["POST"])
+@requires("task.view")
+def claim(task_id):
+    try:
+        runtime.claim_task(db_session, task_id, actor=actor_for(current_user))
+        db_session.commit()
+        flash(_("You took the task; the others of your role no longer see it."), "success")
+    except (ConcurrentUpdate, WrongStep):
+        db_session.rollback()
+        flash(_("Someone else has already taken or finished this task."), "warning")
+    except TaskForbidden:
+        db_session.rollback()
+        flash(_("You do not have the right to do this."), "warning")
+    return _back_to_inbox()
+
+
+@bp.route("/tasks/<int:task_id>/unclaim", methods=["POST"])
+@requires("task.view")
+def unclaim(task_id):
+    try:
+        runtime.unclaim_task(db_session, task_id, actor=actor_for(current_user))
+        db_session.commit()
+        flash(_("The task is back in the shared inbox of your role."), "success")
+    except TaskForbidden:
+        db_session.rollback()
+        flash(_("You do not have the right to do this."), "warning")
+    return _back_to_inbox()
+
+
+@bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])
+@requires("task.view")
+def task(task_id):
+    t = service.get_task(db_session, task_id)
+    actor = actor_for(current_user)
+    service.check_may_view(t, current_user, actor)
+    ctx = service.task_context(db_session, t)
+    may_act = t.completed_at is None and runtime.can_act(t, actor) and ctx["instance"].status == "running"
+    values, errors, status = {}, {}, 200
+    if request.method == "POST":
+        if not may_act:
+            flash(_("This task can no longer be completed by you."), "warning")
+            return redirect(url_for("inbox.task", task_id=t.id))
+        values = request.form
+        data, errors = coerce(ctx["schema"], request.form)
+        try:
+            if errors:
+                raise FormInvalid("invalid", errors=errors)
+            data = engine_forms.validate(db_session, ctx["schema"], data, translate=_)
+            instance = runtime.complete_task(db_session, t.id, actor=actor, data=data)
+            db_session.commit()
+        except FormInvalid as exc:
+            db_session.rollback()
+            errors, status = {**exc.extra.get("errors", {}), **errors}, 422
+            flash(_("Please correct the marked fields."), "warning")
+        except (ConcurrentUpdate, WrongStep):
+            db_session.rollback()
+            flash(_("This task was completed or changed by someone else meanwhile."), "warning")
+            return redirect(url_for("inbox.index"))
+        except InstanceInError:
+            db_session.rollback()
+            flash(_("The process stopped on an error; an administrator must retry it first."), "warning")
+            return redirect(url_for("inbox.index"))
+        else:
+            flash(_("Task completed: %(name)s", name=t.name), "success")
+            if instance.status == "error":
+                flash(_("The process stopped on an error after your step; an administrator will retry it."),
+                      "warning")
+            return redirect(url_for("inbox.index"))
+    fields = build_fields(db_session, ctx["schema"], ctx["ui"], values, errors)
+    names = step_names(parsed_for(ctx["definition"]))
+    people = service.user_names(db_session, [t.assignee_id, t.claimed_by, t.completed_by])
+    return render_template("inbox/task.html", task=t, fields=fields, may_act=may_act, names=names,
+                           people=people, record_link=links.record_url(t.process_key, t.business_key),
+                           roles=service.role_labels(db_session),
+                           form_errors=errors.get("_form", []), **ctx), status

@@ -83,3 +83,25 @@ def test_an_instance_started_on_v1_finishes_on_v1_after_v2(db, user, actor):
     complete_task(db, review.id, actor=actor("supervisor"), data={"approved": "no",
                                                                    "assignee_id": user("manager1").id})
     assert old.status == "completed" and old.definition_id == v1.id
+
+
+def test_flask_commands_deploy_and_fire_timers(app, db, tmp_path, clock_shift, user):
+    from datetime import timedelta
+
+    from processes.actor import Actor
+    (tmp_path / "engine_demo.bpmn").write_text(DEMO_XML, encoding="utf-8")
+    runner = app.test_cli_runner()
+    out = runner.invoke(args=["process", "deploy", "--models", str(tmp_path), "--forms", str(FORMS)]).output
+    assert out.strip() == "engine_demo: v1 deployed"
+    out = runner.invoke(args=["process", "deploy", "--models", str(tmp_path), "--forms", str(FORMS)]).output
+    assert out.strip() == "engine_demo: v1 unchanged"
+    inst = start_process(db, "engine_demo", business_key="C", subject="C",
+                         data={"amount": 1, "record": "C", "escalate_after": "PT1H"}, user_id=None)
+    review = db.scalar(select(HumanTask).where(HumanTask.instance_id == inst.id))
+    complete_task(db, review.id, actor=Actor.system(),
+                  data={"approved": "yes", "assignee_id": user("manager1").id})
+    db.commit()  # into the test's outer transaction: the command's own session sees it
+    assert "0 instance(s)" in runner.invoke(args=["process", "fire-timers"]).output
+    clock_shift(timedelta(hours=2))
+    out = runner.invoke(args=["process", "fire-timers"]).output
+    assert f"instance {inst.id}: running" in out and "1 instance(s)" in out

@@ -73,6 +73,8 @@ def _unchecked_definition(db, script):
     ("open('/tmp/crm-sandbox-escaped', 'w').write('x')", "open"),
     ("x = ().__class__.__base__.__subclasses__()", "__class__"),
     ("x = getattr((), '__class__')", "getattr"),
+    ("while True:\n    pass", "more than 100000 loop steps"),
+    ("x = [i for i in range(10 ** 9)]", "more than 100000 loop steps"),
 ])
 def test_sandbox_escapes_fail_into_the_error_state(db, script, expected):
     _unchecked_definition(db, script)

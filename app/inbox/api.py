@@ -1,0 +1,144 @@
+"""/api/v1/tasks: my inbox, one task with its form schema, completing and claiming a task."""
+from flask_login import current_user
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from app.auth.guard import requires
+from app.common.listing import page_args
+from app.db import db_session
+from app.inbox import actor_for, service
+from processes import runtime
+from processes.forms import resolved_schema, choices_for
+
+blp = Blueprint("api_tasks", __name__, url_prefix="/api/v1/tasks", description="Task inbox")
+
+
+class TaskQuery(Schema):
+    process = fields.String(metadata={"description": "process key, e.g. sales_opportunity"})
+    role = fields.String(metadata={"description": "lane role code (other roles: process.admin only)"})
+    due = fields.String(validate=validate.OneOf(service.DUE_FILTERS))
+    sort = fields.String(validate=validate.OneOf(list(service.SORTS)))
+    q = fields.String()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class TaskOut(Schema):
+    id = fields.Integer()
+    process = fields.String(attribute="process_key")
+    instance_id = fields.Integer()
+    bpmn_id = fields.String()
+    name = fields.String()
+    role = fields.String(allow_none=True)
+    assignee_id = fields.Integer(allow_none=True)
+    claimed_by = fields.Integer(allow_none=True)
+    business_key = fields.String(allow_none=True)
+    subject = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    due_at = fields.DateTime(allow_none=True)
+    completed_at = fields.DateTime(allow_none=True)
+    form = fields.String(allow_none=True)
+
+
+class TaskList(Schema):
+    items = fields.List(fields.Nested(TaskOut))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class FormOut(Schema):
+    name = fields.String(allow_none=True)
+    schema = fields.Dict(metadata={"description": "JSON Schema; database choices resolved into enum/enumNames"})
+    ui = fields.Dict()
+
+
+class TaskDetail(TaskOut):
+    form = fields.Nested(FormOut)
+
+
+class CompleteIn(Schema):
+    data = fields.Dict(load_default=dict, metadata={"description": "the form's fields"})
+
+
+class CompleteOut(Schema):
+    instance_id = fields.Integer()
+    status = fields.String()
+    error = fields.String(allow_none=True)
+    current_steps = fields.List(fields.Dict())
+
+
+_TASK_COLUMNS = ("id", "process_key", "instance_id", "bpmn_id", "name", "role", "assignee_id", "claimed_by",
+                 "business_key", "subject", "created_at", "due_at", "completed_at")
+
+
+@blp.route("")
+@blp.arguments(TaskQuery, location="query")
+@blp.response(200, TaskList)
+@requires("task.view")
+def list_tasks(args):
+    """My open tasks (lanes of my role, narrowed to me when assigned or claimed). Filters: process, role, due
+    (overdue|today|week|none); sort: waiting, -waiting, due, -due, process, name."""
+    page = service.inbox_page(db_session, current_user, *page_args(), process=args.get("process"),
+                              role=args.get("role"), due=args.get("due"), sort=args.get("sort", "waiting"),
+                              q=args.get("q"))
+    return page.as_api(lambda t: t)
+
+
+def _form(task, ctx):
+    schema = resolved_schema(db_session, ctx["schema"]) if ctx["schema"] else {}
+    for name, prop in (schema.get("properties") or {}).items():
+        original = ctx["schema"]["properties"][name]
+        if "enum" in prop and "enumNames" not in prop:
+            prop["enumNames"] = [label for _v, label in (choices_for(db_session, original) or [])]
+    return {"name": task.form, "schema": schema, "ui": ctx["ui"]}
+
+
+@blp.route("/<int:task_id>")
+@blp.response(200, TaskDetail)
+@requires("task.view")
+def get_task(task_id):
+    """One task with its form (403 for a user outside the task's lane who may not watch processes)."""
+    task = service.get_task(db_session, task_id)
+    service.check_may_view(task, current_user, actor_for(current_user))
+    ctx = service.task_context(db_session, task)
+    return {**{c: getattr(task, c) for c in _TASK_COLUMNS}, "form": _form(task, ctx)}
+
+
+def _outcome(instance):
+    steps = [] if instance.status != "running" else runtime.current_steps(
+        db_session, key=instance.definition_key, business_key=instance.business_key) \
+        if instance.business_key is not None else []
+    return {"instance_id": instance.id, "status": instance.status, "error": instance.error, "current_steps": steps}
+
+
+@blp.route("/<int:task_id>/complete", methods=["POST"])
+@blp.arguments(CompleteIn)
+@blp.response(200, CompleteOut)
+@requires("task.view")
+def complete(body, task_id):
+    """Complete a task with its form data: 403 outside the lane, 422 with field errors, 409 when someone else
+    completed it first or the process is elsewhere."""
+    instance = runtime.complete_task(db_session, task_id, actor=actor_for(current_user), data=body["data"])
+    db_session.commit()
+    return _outcome(instance)
+
+
+@blp.route("/<int:task_id>/claim", methods=["POST"])
+@blp.response(200, TaskOut)
+@requires("task.view")
+def claim(task_id):
+    """Take a shared task of my lane."""
+    task = runtime.claim_task(db_session, task_id, actor=actor_for(current_user))
+    db_session.commit()
+    return task
+
+
+@blp.route("/<int:task_id>/unclaim", methods=["POST"])
+@blp.response(200, TaskOut)
+@requires("task.view")
+def unclaim(task_id):
+    """Give a taken task back to the lane."""
+    task = runtime.unclaim_task(db_session, task_id, actor=actor_for(current_user))
+    db_session.commit()
+    return task

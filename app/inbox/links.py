@@ -1,0 +1,42 @@
+"""Where a task or its business record lives in the domain pages.
+
+Domain packages register, at import (e.g. in their views.py):
+    register_record_link("sales_opportunity", lambda business_key: url_for("sales.show", id=business_key))
+    register_task_page("sales_opportunity", "assign", lambda task: url_for("sales.assign", id=task.business_key))
+A task without a registered page opens the generic form page (inbox.task).
+"""
+from flask import url_for
+
+_RECORD_LINKS = {}
+_TASK_PAGES = {}
+
+
+def register_record_link(process_key, fn):
+    _RECORD_LINKS[process_key] = fn
+
+
+def register_task_page(process_key, bpmn_id, fn):
+    """bpmn_id None = every task of the process."""
+    _TASK_PAGES[(process_key, bpmn_id)] = fn
+
+
+def record_url(process_key, business_key):
+    fn = _RECORD_LINKS.get(process_key)
+    if fn is None or business_key is None:
+        return None
+    try:
+        return fn(business_key)
+    except Exception:  # a broken link must not break the inbox
+        return None
+
+
+def task_url(task):
+    fn = _TASK_PAGES.get((task.process_key, task.bpmn_id)) or _TASK_PAGES.get((task.process_key, None))
+    if fn is not None:
+        try:
+            url = fn(task)
+            if url:
+                return url
+        except Exception:
+            pass
+    return url_for("inbox.task", task_id=task.id)

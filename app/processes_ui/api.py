@@ -1,0 +1,194 @@
+"""/api/v1/process-definitions and /api/v1/process-instances."""
+from flask_login import current_user
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from app.auth.guard import requires
+from app.common.listing import page_args, paginate
+from app.db import db_session
+from app.inbox import actor_for
+from app.inbox.service import history
+from app.processes_ui import service
+from processes import runtime
+from processes.inspect import overview
+
+blp = Blueprint("api_processes", __name__, url_prefix="/api/v1", description="Process definitions and instances")
+
+
+class DefinitionOut(Schema):
+    id = fields.Integer()
+    key = fields.String()
+    name = fields.String()
+    version = fields.Integer()
+    hash = fields.String(attribute="content_hash")
+    deployed_at = fields.DateTime()
+    deployed_by = fields.Integer(allow_none=True)
+    forms = fields.List(fields.String())
+
+
+class DefinitionDetail(DefinitionOut):
+    bpmn_xml = fields.String()
+
+
+class DefinitionList(Schema):
+    items = fields.List(fields.Nested(DefinitionOut))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class DeployIn(Schema):
+    xml = fields.String(required=True, validate=validate.Length(min=1), metadata={"description": "BPMN 2.0 XML"})
+    filename = fields.String(load_default=None, metadata={"description": "picks the process when a file has several"})
+    forms = fields.Dict(load_default=dict, metadata={"description": "form file name -> JSON Schema; others come "
+                                                                    "from the repository folder forms/"})
+
+
+class DeployOut(DefinitionOut):
+    created = fields.Boolean(metadata={"description": "false: the content was unchanged, nothing deployed"})
+
+
+class InstanceQuery(Schema):
+    definition_key = fields.String()
+    status = fields.String(validate=validate.OneOf(service.STATUSES))
+    q = fields.String()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class StepOut(Schema):
+    task_id = fields.Integer()
+    bpmn_id = fields.String()
+    name = fields.String()
+    role = fields.String(allow_none=True)
+    assignee = fields.String(allow_none=True)
+
+
+class InstanceOut(Schema):
+    id = fields.Integer()
+    definition_key = fields.String()
+    version = fields.Integer()
+    business_key = fields.String(allow_none=True)
+    subject = fields.String(allow_none=True)
+    status = fields.String()
+    error = fields.String(allow_none=True)
+    current_steps = fields.List(fields.Nested(StepOut))
+    started_at = fields.DateTime()
+    ended_at = fields.DateTime(allow_none=True)
+    next_timer_at = fields.DateTime(allow_none=True)
+
+
+class InstanceList(Schema):
+    items = fields.List(fields.Nested(InstanceOut))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class EventOut(Schema):
+    at = fields.DateTime()
+    event = fields.String()
+    bpmn_id = fields.String(allow_none=True)
+    step = fields.String(allow_none=True)
+    user_id = fields.Integer(allow_none=True)
+    user_name = fields.String(allow_none=True)
+    data = fields.Raw(allow_none=True)
+
+
+class TimerOut(Schema):
+    bpmn_id = fields.String()
+    name = fields.String()
+    due_at = fields.DateTime(allow_none=True)
+
+
+class InstanceDetail(InstanceOut):
+    completed_steps = fields.List(fields.String())
+    pending_timers = fields.List(fields.Nested(TimerOut))
+    history = fields.List(fields.Nested(EventOut))
+
+
+def _definition(row, name=None):
+    return {"id": row.id, "key": row.key, "name": name or row.key, "version": row.version,
+            "content_hash": row.content_hash, "deployed_at": row.deployed_at, "deployed_by": row.deployed_by,
+            "forms": sorted(row.forms or {}), "bpmn_xml": row.bpmn_xml}
+
+
+@blp.route("/process-definitions")
+@blp.response(200, DefinitionList)
+@requires("process.view", "process.deploy")
+def list_definitions():
+    """Every deployed version, newest first per process."""
+    rows = service.definitions(db_session)
+    page, per_page = page_args()
+    chunk = rows[(page - 1) * per_page: page * per_page]
+    return {"items": [_definition(d["row"], d["name"]) for d in chunk], "total": len(rows), "page": page,
+            "per_page": per_page}
+
+
+@blp.route("/process-definitions", methods=["POST"])
+@blp.arguments(DeployIn)
+@blp.response(201, DeployOut)
+@requires("process.deploy")
+def deploy(body):
+    """Validate and deploy a model as a new version (unchanged content: `created` false, nothing deployed)."""
+    row, created = service.deploy(db_session, xml=body["xml"], user_id=current_user.id, filename=body["filename"],
+                                  uploaded_forms=body["forms"])
+    db_session.commit()
+    return {**_definition(row), "created": created}
+
+
+@blp.route("/process-definitions/<key>")
+@blp.response(200, DefinitionDetail)
+@requires("process.view", "process.deploy")
+def read_definition(key):
+    """The latest version of a process (`?version=` for another) with its BPMN XML."""
+    from flask import request
+    version = request.args.get("version", type=int)
+    return _definition(service.get_definition(db_session, key, version))
+
+
+def _instance(inst, version, steps):
+    return {"id": inst.id, "definition_key": inst.definition_key, "version": version,
+            "business_key": inst.business_key, "subject": inst.subject, "status": inst.status, "error": inst.error,
+            "current_steps": steps, "started_at": inst.started_at, "ended_at": inst.ended_at,
+            "next_timer_at": inst.next_timer_at}
+
+
+@blp.route("/process-instances")
+@blp.arguments(InstanceQuery, location="query")
+@blp.response(200, InstanceList)
+@requires("process.view")
+def list_instances(args):
+    """Instances, newest first. Filters: definition_key, status, q (record)."""
+    stmt = service.instances_query(key=args.get("definition_key"), status=args.get("status"), q=args.get("q"))
+    page = paginate(db_session, stmt, *page_args(), scalars=False)
+    steps = service.open_steps(db_session, [i.id for i, _v in page.items])
+    return page.as_api(lambda row: _instance(row[0], row[1], steps.get(row[0].id, [])))
+
+
+def _detail(inst):
+    view = overview(db_session, inst)
+    steps = service.open_steps(db_session, [inst.id]).get(inst.id, [])
+    events = [{"at": r["event"].at, "event": r["event"].event, "bpmn_id": r["event"].bpmn_id,
+               "step": view["names"].get(r["event"].bpmn_id), "user_id": r["event"].user_id,
+               "user_name": r["user_name"], "data": r["event"].data} for r in history(db_session, inst.id)]
+    return {**_instance(inst, view["definition"].version, steps), "completed_steps": view["completed"],
+            "pending_timers": view["timers"], "history": events}
+
+
+@blp.route("/process-instances/<int:instance_id>")
+@blp.response(200, InstanceDetail)
+@requires("process.view")
+def read_instance(instance_id):
+    """One instance with its completed steps, open tasks, pending timers and history."""
+    return _detail(service.get_instance(db_session, instance_id))
+
+
+@blp.route("/process-instances/<int:instance_id>/retry", methods=["POST"])
+@blp.response(200, InstanceDetail)
+@requires("process.admin")
+def retry(instance_id):
+    """Run the failed step of an errored instance again (409 when it is not in error)."""
+    inst = runtime.retry_instance(db_session, instance_id, actor=actor_for(current_user))
+    db_session.commit()
+    return _detail(inst)

@@ -1,0 +1,124 @@
+"""Process management: definitions, deployments from the browser or API, instance lists and details."""
+from sqlalchemy import and_, func, or_, select
+
+from app.auth.models import User
+from app.common.errors import NotFound, ValidationFailed
+from app.config import ROOT
+from lxml import etree
+
+from processes.definitions import deploy_model, latest_definition, parse_model, parsed_for
+from processes.errors import DefinitionInvalid
+from processes.models import HumanTask, ProcessDefinition, ProcessInstance
+
+FORMS_DIR = ROOT / "forms"
+STATUSES = ("running", "completed", "cancelled", "error")
+
+
+def definitions(db):
+    """Every definition row, newest version first per key, with deployer name and instance counts."""
+    counts = dict(db.execute(select(ProcessInstance.definition_id, func.count())
+                             .group_by(ProcessInstance.definition_id)).all())
+    rows = db.execute(select(ProcessDefinition, User.name).outerjoin(User, User.id == ProcessDefinition.deployed_by)
+                      .order_by(ProcessDefinition.key, ProcessDefinition.version.desc())).all()
+    out = []
+    for row, deployer in rows:
+        try:
+            name = parsed_for(row).name
+        except DefinitionInvalid:
+            name = row.key
+        out.append({"row": row, "name": name, "deployer": deployer, "instances": counts.get(row.id, 0)})
+    return out
+
+
+def get_definition(db, key, version=None):
+    stmt = select(ProcessDefinition).where(ProcessDefinition.key == key)
+    stmt = stmt.where(ProcessDefinition.version == version) if version else \
+        stmt.order_by(ProcessDefinition.version.desc()).limit(1)
+    row = db.scalar(stmt)
+    if row is None:
+        raise NotFound("Process definition not found")
+    return row
+
+
+def _stored_forms(db, xml):
+    """Forms kept with the latest deployed version of the processes in `xml` (so an edited model keeps them)."""
+    try:
+        ids = etree.fromstring(xml.encode("utf-8") if isinstance(xml, str) else xml).xpath(
+            "//*[local-name()='process']/@id")
+    except etree.XMLSyntaxError:
+        return {}
+    forms = {}
+    for key in ids:
+        row = latest_definition(db, key)
+        if row is not None:
+            forms.update(row.forms or {})
+    return forms
+
+
+def _forms_for(db, xml, uploaded):
+    """Forms of the previous version, overridden by the repository's forms/ folder, overridden by uploads."""
+    forms = _stored_forms(db, xml)
+    if FORMS_DIR.is_dir():
+        forms.update({p.name: p.read_text(encoding="utf-8") for p in FORMS_DIR.glob("*.json")})
+    forms.update(uploaded or {})
+    return forms
+
+
+def validate_model(db, xml, *, uploaded_forms=None, filename=None):
+    """Problems of a model as a list of messages (empty when it would deploy)."""
+    try:
+        parse_model(xml, forms=_forms_for(db, xml, uploaded_forms), filename=filename)
+    except DefinitionInvalid as err:
+        return err.extra.get("errors") or [err.detail]
+    return []
+
+
+def deploy(db, *, xml, user_id, uploaded_forms=None, filename=None):
+    """Deploy as a new version (no-op when unchanged): returns (definition, created); ValidationFailed lists
+    the model's problems under `bpmn`."""
+    if not xml or not xml.strip():
+        raise ValidationFailed({"bpmn": ["Choose a BPMN file."]})
+    try:
+        return deploy_model(db, xml, forms=_forms_for(db, xml, uploaded_forms), filename=filename, user_id=user_id)
+    except DefinitionInvalid as err:
+        raise ValidationFailed({"bpmn": err.extra.get("errors") or [err.detail]}) from None
+
+
+def instances_query(*, key=None, status=None, q=None, timers=False):
+    stmt = select(ProcessInstance, ProcessDefinition.version).join(
+        ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+    if key:
+        stmt = stmt.where(ProcessInstance.definition_key == key)
+    if status in STATUSES:
+        stmt = stmt.where(ProcessInstance.status == status)
+    if q:
+        like = f"%{q.strip()}%"
+        stmt = stmt.where(or_(ProcessInstance.business_key.ilike(like), ProcessInstance.subject.ilike(like)))
+    if timers:  # upcoming timer fires, soonest first
+        return stmt.where(ProcessInstance.next_timer_at.is_not(None),
+                          ProcessInstance.status.in_(("running", "error"))).order_by(
+            ProcessInstance.next_timer_at, ProcessInstance.id)
+    return stmt.order_by(ProcessInstance.started_at.desc(), ProcessInstance.id.desc())
+
+
+def open_steps(db, instance_ids):
+    """{instance_id: [(name, role, assignee name)]} of open user tasks, one query for a page of instances."""
+    if not instance_ids:
+        return {}
+    rows = db.execute(select(HumanTask.instance_id, HumanTask.name, HumanTask.role, HumanTask.bpmn_id,
+                             HumanTask.id, User.name).outerjoin(User, User.id == func.coalesce(
+                                 HumanTask.assignee_id, HumanTask.claimed_by))
+                      .where(and_(HumanTask.instance_id.in_(instance_ids), HumanTask.completed_at.is_(None)))
+                      .order_by(HumanTask.id)).all()
+    result = {}
+    for instance_id, name, role, bpmn_id, task_id, who in rows:
+        result.setdefault(instance_id, []).append({"task_id": task_id, "bpmn_id": bpmn_id, "name": name,
+                                                   "role": role, "assignee": who})
+    return result
+
+
+def get_instance(db, instance_id):
+    row = db.get(ProcessInstance, instance_id)
+    if row is None:
+        raise NotFound("Process instance not found")
+    return row

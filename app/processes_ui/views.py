@@ -1,0 +1,170 @@
+"""Process management pages: definitions and deployment, the BPMN editor, instances, retry, upcoming timers."""
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import MultipleFileField
+
+from app.auth.guard import requires
+from app.common.errors import ValidationFailed
+from app.common.forms import apply_errors
+from app.common.listing import page_args, paginate, wants_export, xlsx_response
+from app.common.ui import local_time
+from app.db import db_session
+from app.inbox import actor_for
+from app.inbox.service import history, process_names, role_labels
+from app.processes_ui import service
+from processes import runtime
+from processes.errors import WrongStep
+from processes.inspect import overview
+
+bp = Blueprint("processes_ui", __name__, url_prefix="/processes")
+
+
+class DeployForm(FlaskForm):
+    bpmn = FileField(_l("BPMN file"), validators=[FileRequired(_l("Choose a BPMN file.")),
+                                                 FileAllowed(["bpmn", "xml"], _l("Choose a .bpmn file."))])
+    forms = MultipleFileField(_l("Task forms (JSON)"))
+
+
+def _uploaded_forms(files):
+    return {f.filename: f.read().decode("utf-8", "replace") for f in files or [] if f and f.filename}
+
+
+@bp.route("/definitions", methods=["GET", "POST"])
+@requires("process.deploy")
+def list_definitions():
+    form = DeployForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            upload = form.bpmn.data
+            try:
+                row, created = service.deploy(db_session, xml=upload.read().decode("utf-8", "replace"),
+                                              user_id=current_user.id, filename=upload.filename,
+                                              uploaded_forms=_uploaded_forms(form.forms.data))
+                db_session.commit()
+                if created:
+                    flash(_("Deployed %(key)s as version %(v)s.", key=row.key, v=row.version), "success")
+                else:
+                    flash(_("%(key)s is unchanged; version %(v)s stays current.", key=row.key, v=row.version))
+                return redirect(url_for("processes_ui.list_definitions"))
+            except ValidationFailed as exc:
+                db_session.rollback()
+                apply_errors(form, exc.errors)
+        status = 422
+    return render_template("processes_ui/definitions.html", rows=service.definitions(db_session), form=form), status
+
+
+@bp.route("/definitions/<key>/<int:version>/xml")
+@requires("process.view", "process.deploy")
+def definition_xml(key, version):
+    row = service.get_definition(db_session, key, version)
+    return Response(row.bpmn_xml, mimetype="application/xml")
+
+
+@bp.route("/definitions/<key>/<int:version>")
+@requires("process.view", "process.deploy")
+def show_definition(key, version):
+    row = service.get_definition(db_session, key, version)
+    return render_template("processes_ui/definition.html", row=row, names=process_names(db_session))
+
+
+@bp.route("/editor")
+@requires("process.deploy")
+def editor():
+    """The analyst's modeler: opens the latest version of ?key= (or a blank diagram)."""
+    key = request.args.get("key")
+    row = service.get_definition(db_session, key) if key else None
+    return render_template("processes_ui/editor.html", row=row)
+
+
+def _editor_payload():
+    body = request.get_json(silent=True) or {}
+    return body.get("xml") or "", body.get("filename")
+
+
+@bp.route("/editor/validate", methods=["POST"])
+@requires("process.deploy")
+def editor_validate():
+    xml, filename = _editor_payload()
+    problems = service.validate_model(db_session, xml, filename=filename) if xml.strip() else [_("The diagram is empty.")]
+    return jsonify({"ok": not problems, "errors": problems})
+
+
+@bp.route("/editor/deploy", methods=["POST"])
+@requires("process.deploy")
+def editor_deploy():
+    xml, filename = _editor_payload()
+    try:
+        row, created = service.deploy(db_session, xml=xml, user_id=current_user.id, filename=filename)
+    except ValidationFailed as exc:
+        db_session.rollback()
+        return jsonify({"ok": False, "errors": exc.errors.get("bpmn", [])}), 422
+    db_session.commit()
+    message = _("Deployed %(key)s as version %(v)s.", key=row.key, v=row.version) if created else \
+        _("%(key)s is unchanged; version %(v)s stays current.", key=row.key, v=row.version)
+    return jsonify({"ok": True, "key": row.key, "version": row.version, "created": created, "message": message})
+
+
+def _instance_filters():
+    args = request.args
+    return {"key": args.get("key") or None, "status": args.get("status") or None,
+            "q": (args.get("q") or "").strip() or None}
+
+
+@bp.route("/instances")
+@requires("process.view")
+def list_instances():
+    filters = _instance_filters()
+    stmt = service.instances_query(**filters)
+    names = process_names(db_session)
+    if wants_export():
+        rows = db_session.execute(stmt.limit(50_000)).all()
+        return xlsx_response("process-instances.xlsx",
+                             [_("No."), _("Process"), _("Version"), _("Record"), _("Status"), _("Started"),
+                              _("Ended")],
+                             ([i.id, names.get(i.definition_key, i.definition_key), v, i.subject or i.business_key,
+                               i.status, local_time(i.started_at), local_time(i.ended_at)] for i, v in rows))
+    page = paginate(db_session, stmt, *page_args(), scalars=False)
+    steps = service.open_steps(db_session, [i.id for i, _v in page.items])
+    return render_template("processes_ui/instances.html", page=page, steps=steps, filters=filters,
+                           names=names, statuses=service.STATUSES, roles=role_labels(db_session))
+
+
+@bp.route("/timers")
+@requires("process.admin")
+def upcoming_timers():
+    page = paginate(db_session, service.instances_query(timers=True), *page_args(), scalars=False)
+    return render_template("processes_ui/timers.html", page=page, names=process_names(db_session))
+
+
+@bp.route("/instances/<int:instance_id>")
+@requires("process.view")
+def show_instance(instance_id):
+    instance = service.get_instance(db_session, instance_id)
+    view = overview(db_session, instance)
+    steps = service.open_steps(db_session, [instance.id]).get(instance.id, [])
+    return render_template("processes_ui/instance.html", instance=instance, view=view, steps=steps,
+                           history=history(db_session, instance.id), names=view["names"],
+                           process_name=process_names(db_session).get(instance.definition_key),
+                           roles=role_labels(db_session))
+
+
+@bp.route("/instances/<int:instance_id>/retry", methods=["POST"])
+@requires("process.admin")
+def retry(instance_id):
+    try:
+        instance = runtime.retry_instance(db_session, instance_id, actor=actor_for(current_user))
+        db_session.commit()
+    except WrongStep:
+        db_session.rollback()
+        flash(_("This process is not stopped on an error."), "warning")
+    else:
+        if instance.status == "error":
+            flash(_("The retry failed again: %(error)s", error=instance.error), "warning")
+        else:
+            flash(_("The process runs again."), "success")
+    return redirect(url_for("processes_ui.show_instance", instance_id=instance_id))

@@ -1,0 +1,156 @@
+"""The opportunity page: details; while in development the plan (items, results) and the close actions;
+once closed, read-only with the whole plan and the history."""
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.auth.guard import requires
+from app.common.errors import Forbidden, ValidationFailed
+from app.db import db_session
+from app.sales import history, plan_service, service
+from app.common.forms import apply_errors
+from app.sales.forms import PlanItemForm, ResultForm
+from app.sales.labels import OUTCOME_LABELS, TASK_NAMES, status_label
+from app.sales.views import bp, user_names
+from processes.errors import EngineError, WrongStep
+
+
+def step_name(step):
+    bpmn_id = service.step_ids([step])[0]
+    if bpmn_id in TASK_NAMES:
+        return str(TASK_NAMES[bpmn_id])
+    return step.get("name", bpmn_id) if isinstance(step, dict) else str(getattr(step, "name", bpmn_id))
+
+
+def _render(opp, *, status=200, add_form=None, item_forms=None):
+    steps = service.current_steps(db_session, opp)
+    step_ids = service.step_ids(steps)
+    developing = (service.DEVELOP_STEP in step_ids and opp.assignee_id == current_user.id
+                  and current_user.can("opportunity.develop"))
+    items = plan_service.list_items(db_session, user=current_user, opportunity_id=opp.id)
+    item_forms = item_forms or {}
+    for item in items:
+        if item.id not in item_forms:
+            item_forms[item.id] = (PlanItemForm(prefix=f"i{item.id}", data={"date": item.date.isoformat(),
+                                                                              "todo": item.todo}),
+                                   ResultForm(prefix=f"r{item.id}", data={"result": item.result}))
+    entries = history.entries(db_session, opp)
+    names = user_names([opp.created_by, opp.assignee_id])
+    return render_template(
+        "sales/detail.html", opp=opp, items=items, item_forms=item_forms, add_form=add_form or PlanItemForm(prefix="new"),
+        developing=developing, step_names=[step_name(s) for s in steps], history=entries, names=names, status_label=status_label,
+        outcomes=OUTCOME_LABELS, customer=history.customer_of(db_session, opp),
+        config_endpoints=current_app.view_functions,
+        can_edit=opp.status == "unassigned" and current_user.can("opportunity.edit"),
+        can_assign=service.ASSIGN_STEP in step_ids and current_user.can("opportunity.assign")), status
+
+
+@bp.route("/opportunities/<int:opportunity_id>")
+@requires("opportunity.view")
+def show_opportunity(opportunity_id):
+    opp = service.get_opportunity(db_session, user=current_user, opportunity_id=opportunity_id)
+    return _render(opp)
+
+
+def _back(opp_id, anchor="plan"):
+    return redirect(url_for("sales.show_opportunity", opportunity_id=opp_id) + f"#{anchor}")
+
+
+def _refused(err, opp_id):
+    """A plan change or close the process does not allow now: say why on the opportunity page."""
+    db_session.rollback()
+    flash(err.detail, "warning")
+    return _back(opp_id)
+
+
+@bp.route("/opportunities/<int:opportunity_id>/plan-items", methods=["POST"])
+@requires("opportunity.develop")
+def add_plan_item(opportunity_id):
+    form = PlanItemForm(prefix="new")
+    try:
+        plan_service.add_item(db_session, user=current_user, opportunity_id=opportunity_id,
+                              item_date=form.date.data, todo=form.todo.data)
+    except ValidationFailed as err:
+        db_session.rollback()
+        apply_errors(form, err.errors)
+        opp = service.get_opportunity(db_session, user=current_user, opportunity_id=opportunity_id)
+        return _render(opp, status=422, add_form=form)
+    except (WrongStep, Forbidden) as err:
+        return _refused(err, opportunity_id)
+    db_session.commit()
+    flash(_("Plan item added."), "success")
+    return _back(opportunity_id)
+
+
+@bp.route("/opportunities/<int:opportunity_id>/plan-items/<int:item_id>", methods=["POST"])
+@requires("opportunity.develop")
+def update_plan_item(opportunity_id, item_id):
+    form = PlanItemForm(prefix=f"i{item_id}")
+    try:
+        plan_service.update_item(db_session, user=current_user, opportunity_id=opportunity_id, item_id=item_id,
+                                 item_date=form.date.data, todo=form.todo.data)
+    except ValidationFailed as err:
+        db_session.rollback()
+        apply_errors(form, err.errors)
+        opp = service.get_opportunity(db_session, user=current_user, opportunity_id=opportunity_id)
+        item = plan_service.get_item(db_session, user=current_user, opportunity_id=opp.id, item_id=item_id)
+        return _render(opp, status=422, item_forms={item_id: (form, ResultForm(prefix=f"r{item_id}",
+                                                                               data={"result": item.result}))})
+    except (WrongStep, Forbidden) as err:
+        return _refused(err, opportunity_id)
+    db_session.commit()
+    flash(_("Plan item saved."), "success")
+    return _back(opportunity_id, f"item-{item_id}")
+
+
+@bp.route("/opportunities/<int:opportunity_id>/plan-items/<int:item_id>/result", methods=["POST"])
+@requires("opportunity.develop")
+def record_result(opportunity_id, item_id):
+    form = ResultForm(prefix=f"r{item_id}")
+    try:
+        plan_service.record_result(db_session, user=current_user, opportunity_id=opportunity_id, item_id=item_id,
+                                   result=form.result.data)
+    except ValidationFailed as err:
+        db_session.rollback()
+        apply_errors(form, err.errors)
+        opp = service.get_opportunity(db_session, user=current_user, opportunity_id=opportunity_id)
+        item = plan_service.get_item(db_session, user=current_user, opportunity_id=opp.id, item_id=item_id)
+        plan_form = PlanItemForm(prefix=f"i{item_id}", data={"date": item.date.isoformat(), "todo": item.todo})
+        return _render(opp, status=422, item_forms={item_id: (plan_form, form)})
+    except (WrongStep, Forbidden) as err:
+        return _refused(err, opportunity_id)
+    db_session.commit()
+    flash(_("Result recorded."), "success")
+    return _back(opportunity_id, f"item-{item_id}")
+
+
+@bp.route("/opportunities/<int:opportunity_id>/plan-items/<int:item_id>/delete", methods=["POST"])
+@requires("opportunity.develop")
+def remove_plan_item(opportunity_id, item_id):
+    try:
+        plan_service.remove_item(db_session, user=current_user, opportunity_id=opportunity_id, item_id=item_id)
+    except (WrongStep, Forbidden) as err:
+        return _refused(err, opportunity_id)
+    db_session.commit()
+    flash(_("Plan item removed."), "success")
+    return _back(opportunity_id)
+
+
+@bp.route("/opportunities/<int:opportunity_id>/close", methods=["POST"])
+@requires("opportunity.develop")
+def close_opportunity(opportunity_id):
+    outcome = request.form.get("outcome", "")
+    try:
+        opp = service.close_opportunity(db_session, user=current_user, opportunity_id=opportunity_id,
+                                        outcome=outcome)
+    except ValidationFailed as err:
+        db_session.rollback()
+        flash("; ".join(m for msgs in err.errors.values() for m in msgs), "warning")
+        return _back(opportunity_id, "close")
+    except EngineError as err:
+        if err.status >= 500:
+            raise
+        return _refused(err, opportunity_id)
+    db_session.commit()
+    flash(_("Opportunity %(id)s closed: %(outcome)s.", id=opp.id, outcome=OUTCOME_LABELS[outcome]), "success")
+    return _back(opportunity_id, "top")

@@ -1,0 +1,80 @@
+"""Service-task operations of the `customer_service` process: the request's status follows the process.
+
+Each runs inside the engine step that completed the preceding user task, on the same session, so the status
+and the process state commit (or roll back) together. Input from the generic inbox form is checked here again:
+a ValidationFailed rejects the completion and nothing is saved.
+"""
+from flask_babel import gettext as _
+
+from app.common.errors import ValidationFailed
+from app.service import deadlines
+from app.service.actions import HANDLING_MAX, RESULT_MAX
+from app.service.models import ServiceRequest
+from app.service.service import check_handler
+from processes.clock import utcnow
+from processes.services import operation
+
+
+def _request(ctx, request_id) -> ServiceRequest:
+    sr = ctx.db.get(ServiceRequest, int(request_id))
+    if sr is None or sr.deleted_at is not None:
+        # Not a user error: the process points at a record that is gone, so the instance goes to error.
+        raise LookupError(f"service request {request_id} does not exist")
+    return sr
+
+
+@operation("service.deadline")
+def deadline(ctx, *, days=None, limit=None, tz="Asia/Shanghai"):
+    """The due date of the step that follows, for its boundary timer (and the inbox)."""
+    due = deadlines.due_at(utcnow(), days=days if days is not None else 1, limit=limit, tz_name=tz)
+    return deadlines.timer_value(due)
+
+
+@operation("service.assign")
+def assign(ctx, *, request_id, assignee_id):
+    sr = _request(ctx, request_id)
+    check_handler(ctx.db, assignee_id if isinstance(assignee_id, int) else None, field="assignee_id")
+    sr.assignee_id, sr.assigned_at, sr.status = assignee_id, utcnow(), "assigned"
+    return {"status": sr.status}
+
+
+@operation("service.record_handling")
+def record_handling(ctx, *, request_id, handling):
+    text = (handling or "").strip() if isinstance(handling, str) else ""
+    if not text or len(text) > HANDLING_MAX:
+        raise ValidationFailed({"handling": [_("Describe what was done (at most %(n)s characters).", n=HANDLING_MAX)]})
+    sr = _request(ctx, request_id)
+    sr.handling, sr.handled_by, sr.handled_at = text, ctx.user_id, utcnow()
+    sr.rounds = (sr.rounds or 0) + 1
+    sr.status = "handled"
+    return {"status": sr.status, "rounds": sr.rounds}
+
+
+@operation("service.record_feedback")
+def record_feedback(ctx, *, request_id, result, satisfaction):
+    errors = {}
+    text = result.strip() if isinstance(result, str) else ""
+    if not text or len(text) > RESULT_MAX:
+        errors["result"] = [_("Record what the customer said (at most %(n)s characters).", n=RESULT_MAX)]
+    if not isinstance(satisfaction, int) or isinstance(satisfaction, bool) or not 1 <= satisfaction <= 5:
+        errors["satisfaction"] = [_("Satisfaction is a whole number from 1 to 5.")]
+    if errors:
+        raise ValidationFailed(errors)
+    sr = _request(ctx, request_id)
+    sr.result, sr.satisfaction = text, satisfaction
+    return {"satisfaction": satisfaction}
+
+
+@operation("service.archive")
+def archive(ctx, *, request_id):
+    sr = _request(ctx, request_id)
+    sr.status, sr.archived_at = "archived", utcnow()
+    return {"status": sr.status}
+
+
+@operation("service.reopen")
+def reopen(ctx, *, request_id):
+    """A dissatisfied customer sends the request back to the same handler: it is theirs (assigned) again."""
+    sr = _request(ctx, request_id)
+    sr.status = "assigned"
+    return {"status": sr.status}

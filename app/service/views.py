@@ -1,0 +1,242 @@
+"""Service pages: create, dispatch list, my handling, feedback, archive query and the request page."""
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.auth.guard import requires
+from app.common.errors import ValidationFailed
+from app.common.forms import apply_errors
+from app.common.listing import page_args, paginate, wants_export, xlsx_response
+from app.db import db_session
+from app.service import actions, deadlines, history
+from app.service import service as svc
+from app.service.forms import ArchiveFilter, CreateForm, DispatchForm, FeedbackForm, HandleForm
+from app.service.labels import STATUS_LABELS, stars, status_label
+from app.service.models import SERVICE_STATUSES, ServiceRequest
+from processes.clock import utcnow
+from processes.errors import TaskForbidden, WrongStep
+
+bp = Blueprint("service", __name__, url_prefix="/service")
+
+_FIELD_ALIASES = {"assignee": "assignee_id", "customer_no": "customer_id"}
+
+
+@bp.app_template_filter("service_status")
+def _status_filter(code):
+    return status_label(code)
+
+
+@bp.app_template_filter("service_overdue")
+def _overdue_filter(due):
+    return due is not None and due < utcnow()
+
+
+@bp.app_template_filter("service_role")
+def _role_filter(code):
+    from app.auth.rights_catalog import ROLES
+    return str(ROLES[code][0]) if code in ROLES else (code or "")
+
+
+@bp.app_template_filter("service_json")
+def _json_filter(data):
+    import json
+    return json.dumps(data, ensure_ascii=False, indent=1, default=str)
+
+
+@bp.app_template_filter("service_stars")
+def _stars_filter(n):
+    return stars(n)
+
+
+def _put_errors(form, exc: ValidationFailed):
+    """API names (assignee, customer_no) map onto this page's fields; messages come translated from the service."""
+    apply_errors(form, {_FIELD_ALIASES.get(k, k): v for k, v in exc.errors.items()})
+
+
+def _step_refused(exc):
+    """A page action the process is not at (someone else was quicker, or a timer moved it): say where it is."""
+    if isinstance(exc, WrongStep):
+        steps = "、".join(history.step_name(s) for s in exc.extra.get("current_steps") or []) or _("finished")
+        flash(_("This request is no longer at that step; it is now at: %(steps)s.", steps=steps), "warning")
+    else:
+        flash(_("This task is not yours to complete."), "warning")
+
+
+def _list(stmt, template, export_name, **ctx):
+    stmt = stmt.options(selectinload(ServiceRequest.creator), selectinload(ServiceRequest.assignee))
+    if wants_export():
+        rows = db_session.scalars(stmt.limit(50_000))
+        return xlsx_response(export_name, _export_headers(), (_export_row(sr) for sr in rows))
+    page = paginate(db_session, stmt, *page_args())
+    tasks = history.open_tasks_by_request(db_session, [sr.id for sr in page.items])
+    return render_template(template, page=page, tasks=tasks, **ctx)
+
+
+def _export_headers():
+    return [_("No."), _("Service type"), _("Summary"), _("Customer"), _("Created by"), _("Created at"),
+            _("Handler"), _("Status"), _("Satisfaction"), _("Rounds")]
+
+
+def _export_row(sr):
+    from app.common.ui import local_time
+    return [sr.id, sr.type, sr.summary, sr.customer.name, sr.creator.name if sr.creator else "",
+            local_time(sr.created_at), sr.assignee.name if sr.assignee else "", status_label(sr.status),
+            sr.satisfaction or "", sr.rounds]
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("service.create")
+def create_request():
+    form = CreateForm()
+    form.type.choices = [("", _("Choose…"))] + [(t, t) for t in svc.service_types(db_session)]
+    form.customer_id.choices = [(0, _("Choose…"))] + [(c.id, f"{c.name}（{c.no}）")
+                                            for c in svc.visible_customers(db_session, current_user)]
+    if form.validate_on_submit():
+        try:
+            sr = svc.create_request(db_session, user=current_user, type=form.type.data, summary=form.summary.data,
+                                    customer_id=form.customer_id.data, request=form.request.data,
+                                    limits=deadlines.settings(current_app.config))
+        except ValidationFailed as exc:
+            db_session.rollback()
+            _put_errors(form, exc)
+        else:
+            db_session.commit()
+            flash(_("Service request %(id)s recorded; it waits for dispatch.", id=sr.id), "success")
+            return redirect(url_for("service.detail", request_id=sr.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("service/create.html", form=form), status
+
+
+@bp.route("/dispatch")
+@requires("service.dispatch")
+def dispatch_list(row_errors=None, status=200):
+    stmt = svc.query_requests(db_session, user=current_user, filters={"status": "new"})
+    handlers = svc.handlers(db_session)
+    result = _list(stmt, "service/dispatch.html", "service-dispatch.xlsx", handlers=handlers,
+                   row_errors=row_errors or {}, chosen=request.form)
+    return result if status == 200 else (result, status)
+
+
+@bp.route("/<int:request_id>/dispatch", methods=["POST"])
+@requires("service.dispatch")
+def dispatch(request_id):
+    form = DispatchForm()
+    form.assignee_id.choices = [(u.id, u.name) for u in svc.handlers(db_session)]
+    if not form.validate_on_submit():
+        return dispatch_list(row_errors={request_id: [_("Choose an active customer manager.")]}, status=422)
+    try:
+        actions.dispatch(db_session, user=current_user, request_id=request_id, assignee_id=form.assignee_id.data)
+    except ValidationFailed as exc:
+        db_session.rollback()
+        return dispatch_list(row_errors={request_id: [m for ms in exc.errors.values() for m in ms]}, status=422)
+    except (WrongStep, TaskForbidden) as exc:
+        db_session.rollback()
+        _step_refused(exc)
+        return redirect(url_for("service.dispatch_list"))
+    db_session.commit()
+    flash(_("Service request %(id)s dispatched.", id=request_id), "success")
+    return redirect(url_for("service.dispatch_list"))
+
+
+@bp.route("/<int:request_id>/delete", methods=["POST"])
+@requires("service.dispatch")
+def delete(request_id):
+    svc.delete_request(db_session, user=current_user, request_id=request_id)
+    db_session.commit()
+    flash(_("Service request %(id)s deleted.", id=request_id), "success")
+    return redirect(url_for("service.dispatch_list"))
+
+
+@bp.route("/handle")
+@requires("service.handle")
+def handle_list():
+    stmt = svc.query_requests(db_session, user=current_user,
+                              filters={"status": "assigned", "assignee_id": current_user.id})
+    return _list(stmt, "service/handle_list.html", "service-handling.xlsx")
+
+
+@bp.route("/<int:request_id>/handle", methods=["GET", "POST"])
+@requires("service.handle")
+def handle(request_id):
+    sr = svc.get_request(db_session, user=current_user, request_id=request_id)
+    form = HandleForm()
+    if form.validate_on_submit():
+        try:
+            actions.handle(db_session, user=current_user, request_id=request_id, handling=form.handling.data)
+        except ValidationFailed as exc:
+            db_session.rollback()
+            _put_errors(form, exc)
+        except (WrongStep, TaskForbidden) as exc:
+            db_session.rollback()
+            _step_refused(exc)
+            return redirect(url_for("service.handle_list"))
+        else:
+            db_session.commit()
+            flash(_("Handling of request %(id)s recorded; the service desk will call the customer back.",
+                    id=request_id), "success")
+            return redirect(url_for("service.handle_list"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("service/handle.html", sr=sr, form=form,
+                           tasks=history.open_tasks_by_request(db_session, [sr.id])), status
+
+
+@bp.route("/feedback")
+@requires("service.feedback")
+def feedback_list(row_errors=None, status=200):
+    stmt = svc.query_requests(db_session, user=current_user, filters={"status": "handled"})
+    result = _list(stmt, "service/feedback.html", "service-feedback.xlsx", row_errors=row_errors or {},
+                   entered=request.form if request.method == "POST" else {},
+                   posted_id=request.view_args.get("request_id"))
+    return result if status == 200 else (result, status)
+
+
+@bp.route("/<int:request_id>/feedback", methods=["POST"])
+@requires("service.feedback")
+def feedback(request_id):
+    form = FeedbackForm()
+    if not form.validate_on_submit():
+        return feedback_list(row_errors={request_id: form.errors}, status=422)
+    try:
+        actions.feedback(db_session, user=current_user, request_id=request_id, result=form.result.data,
+                         satisfaction=form.satisfaction.data)
+    except ValidationFailed as exc:
+        db_session.rollback()
+        return feedback_list(row_errors={request_id: {k: list(v) for k, v in exc.errors.items()}},
+                             status=422)
+    except (WrongStep, TaskForbidden) as exc:
+        db_session.rollback()
+        _step_refused(exc)
+        return redirect(url_for("service.feedback_list"))
+    db_session.commit()
+    sr = db_session.get(ServiceRequest, request_id)
+    if sr.status == "archived":
+        flash(_("Feedback recorded; request %(id)s is archived.", id=request_id), "success")
+    else:
+        flash(_("Feedback recorded; the customer is not satisfied, so request %(id)s goes back to its handler.",
+                id=request_id), "warning")
+    return redirect(url_for("service.feedback_list"))
+
+
+@bp.route("/archive")
+@requires("service.view")
+def archive():
+    form = ArchiveFilter(request.args)
+    form.type.choices = [("", _("All"))] + [(t, t) for t in svc.service_types(db_session)]
+    form.status.choices = [("", _("All"))] + [(s, str(STATUS_LABELS[s])) for s in SERVICE_STATUSES]
+    filters = {}
+    if form.validate():
+        filters = {k: form[k].data for k in ("customer", "summary", "type", "created_from", "created_to", "status")}
+        filters["tz"] = current_app.config["TIMEZONE"]
+    stmt = svc.query_requests(db_session, user=current_user, filters=filters)
+    return _list(stmt, "service/archive.html", "service-requests.xlsx", form=form)
+
+
+@bp.route("/<int:request_id>")
+@requires("service.view")
+def detail(request_id):
+    sr = svc.get_request(db_session, user=current_user, request_id=request_id)
+    return render_template("service/detail.html", sr=sr, steps=history.steps(db_session, sr.id),
+                           events=history.events(db_session, sr.id),
+                           open_tasks=history.open_tasks_by_request(db_session, [sr.id]).get(sr.id, []))

@@ -1,0 +1,81 @@
+// bpmn-js viewer (instance and definition pages, with step highlighting) and modeler (the analyst's editor).
+(function () {
+  "use strict";
+  function csrf() { var m = document.querySelector('meta[name="csrf-token"]'); return m ? m.content : ""; }
+
+  function mark(canvas, registry, ids, cls) {
+    (ids || "").split(",").filter(Boolean).forEach(function (id) {
+      if (registry.get(id)) { canvas.addMarker(id, cls); }
+    });
+  }
+
+  var diagram = document.getElementById("diagram");
+  if (diagram && window.BpmnJS) {
+    var viewer = new window.BpmnJS({ container: diagram });
+    fetch(diagram.dataset.xmlUrl, { credentials: "same-origin" }).then(function (r) { return r.text(); })
+      .then(function (xml) { return viewer.importXML(xml); })
+      .then(function () {
+        var canvas = viewer.get("canvas"), registry = viewer.get("elementRegistry");
+        canvas.zoom("fit-viewport");
+        mark(canvas, registry, diagram.dataset.done, "highlight-done");
+        mark(canvas, registry, diagram.dataset.current, "highlight-current");
+        mark(canvas, registry, diagram.dataset.error, "highlight-error");
+        diagram.setAttribute("data-rendered", "1");
+      })
+      .catch(function (err) { diagram.textContent = String(err); });
+  }
+
+  var host = document.getElementById("modeler");
+  if (!host || !window.BpmnJS) { return; }
+  var modeler = new window.BpmnJS({ container: host, keyboard: { bindTo: document } });
+  var result = document.getElementById("editor-result");
+  var filename = host.dataset.filename || null;
+
+  function show(ok, lines, message) {
+    result.className = ok ? "flash success" : "flash warning";
+    result.innerHTML = "";
+    var head = document.createElement("div");
+    head.textContent = message || (ok ? host.dataset.ok : host.dataset.failed);
+    result.appendChild(head);
+    (lines || []).forEach(function (line) {
+      var div = document.createElement("div"); div.className = "field-error"; div.textContent = line;
+      result.appendChild(div);
+    });
+  }
+
+  function post(url) {
+    return modeler.saveXML({ format: true }).then(function (saved) {
+      return fetch(url, { method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+        body: JSON.stringify({ xml: saved.xml, filename: filename }) });
+    }).then(function (r) { return r.json(); });
+  }
+
+  var start = host.dataset.xmlUrl ? fetch(host.dataset.xmlUrl, { credentials: "same-origin" })
+    .then(function (r) { return r.text(); }) : Promise.resolve(null);
+  start.then(function (xml) { return xml ? modeler.importXML(xml) : modeler.createDiagram(); })
+    .then(function () { modeler.get("canvas").zoom("fit-viewport"); host.setAttribute("data-rendered", "1"); })
+    .catch(function (err) { show(false, [String(err)]); });
+
+  document.getElementById("validate-model").addEventListener("click", function () {
+    post(host.dataset.validateUrl).then(function (body) { show(body.ok, body.errors); });
+  });
+  document.getElementById("deploy-model").addEventListener("click", function () {
+    post(host.dataset.deployUrl).then(function (body) { show(body.ok, body.errors, body.message); });
+  });
+  document.getElementById("download-model").addEventListener("click", function () {
+    modeler.saveXML({ format: true }).then(function (saved) {
+      var a = document.createElement("a");
+      a.href = URL.createObjectURL(new Blob([saved.xml], { type: "application/xml" }));
+      a.download = filename || "process.bpmn"; a.click();
+    });
+  });
+  document.getElementById("open-model").addEventListener("change", function (ev) {
+    var file = ev.target.files[0];
+    if (!file) { return; }
+    filename = file.name;
+    file.text().then(function (xml) { return modeler.importXML(xml); })
+      .then(function () { modeler.get("canvas").zoom("fit-viewport"); })
+      .catch(function (err) { show(false, [String(err)]); });
+  });
+})();

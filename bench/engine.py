@@ -1,0 +1,224 @@
+"""Process engine throughput and inbox query time, on PostgreSQL.
+
+    .venv/bin/python bench/engine.py [--db postgresql://root@127.0.0.1:5432/crm_bench_engine]
+                                     [--instances 300] [--inbox 1000,100000] [--runs 30]
+
+1. Throughput through the service layer (processes.runtime: lock, load, sandboxed scripts, service task, save,
+   inbox sync, history; one committed transaction per start or completion) next to raw SpiffWorkflow in memory
+   (same BPMN parsed once, plain script engine, nothing stored), measured in the same run: instances started/s,
+   tasks completed/s, and the ratio.
+2. The inbox page's queries (count + first page of 20, the menu counter) at 1k and 100k open tasks.
+
+The workload is the test fixture tests/fixtures/engine_demo.bpmn: start (script) -> review (user task) ->
+gateway -> service task -> handle (user task with a boundary timer) -> script -> gateway -> end.
+Figures are printed; nothing is asserted.
+"""
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+DEFAULT_DB = "postgresql://root@127.0.0.1:5432/crm_bench_engine"
+FIXTURES = ROOT / "tests" / "fixtures"
+XML = (FIXTURES / "engine_demo.bpmn").read_text(encoding="utf-8")
+ROLES = ["sales_supervisor", "customer_manager", "service_rep", "process_analyst", "admin"]
+
+
+def ensure_database(url):
+    u = make_url(url.replace("postgresql://", "postgresql+psycopg2://", 1))
+    admin = create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": u.database}):
+            conn.execute(text(f'CREATE DATABASE "{u.database}"'))
+    admin.dispose()
+
+
+def fresh_schema(url):
+    from app.cli import upgrade_database
+    from app.db import drop_all, make_engine
+    from app.models import load_all_models
+    ensure_database(url)
+    engine = make_engine(url)
+    load_all_models()
+    drop_all(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    upgrade_database(url)
+    return engine
+
+
+def register_operation():
+    from processes.services import operation
+
+    @operation("test.notify")
+    def notify(ctx, record, handler):
+        return {"sent_to": handler}
+
+
+def bench_service_layer(engine, n):
+    from processes.actor import Actor
+    from processes.definitions import deploy_model
+    from processes.models import HumanTask
+    from processes.runtime import complete_task, start_process
+    from sqlalchemy import select
+    system = Actor.system()
+    with Session(engine) as s:
+        deploy_model(s, XML, filename="engine_demo.bpmn", forms_dir=FIXTURES / "forms")
+        s.commit()
+    ids = []
+    t0 = time.perf_counter()
+    for i in range(n):
+        with Session(engine) as s:
+            inst = start_process(s, "engine_demo", business_key=f"B-{i}", subject=f"bench {i}",
+                                 data={"amount": i, "record": f"B-{i}", "escalate_after": "PT72H"}, user_id=None)
+            s.commit()
+            ids.append(inst.id)
+    started = time.perf_counter() - t0
+    completions = 0
+    t0 = time.perf_counter()
+    for form in ({"approved": "yes", "assignee_id": 1}, {"handling": "done", "again": "no"}):
+        for instance_id in ids:
+            with Session(engine) as s:
+                task_id = s.scalar(select(HumanTask.id).where(HumanTask.instance_id == instance_id,
+                                                              HumanTask.completed_at.is_(None)))
+                complete_task(s, task_id, actor=system, data=form)
+                s.commit()
+                completions += 1
+    completed = time.perf_counter() - t0
+    with Session(engine) as s:
+        done = s.scalar(text("SELECT count(*) FROM process_instance WHERE status = 'completed'"))
+        size = s.scalar(text("SELECT avg(length(state::text)) FROM process_instance"))
+    assert done == n, f"only {done} of {n} instances completed"
+    return n / started, completions / completed, size
+
+
+def bench_raw(n):
+    """Plain SpiffWorkflow: the spec parsed once, workflows kept in memory, no storage, no sandbox."""
+    from SpiffWorkflow.bpmn import BpmnWorkflow
+    from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+    from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+    from SpiffWorkflow.util.task import TaskState
+
+    class RawEngine(PythonScriptEngine):
+        def call_service(self, task, operation_name=None, operation_params=None, **_kw):
+            return json.dumps({"sent_to": operation_params["handler"]["value"]})
+
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    parser.add_bpmn_str(XML.encode(), filename="engine_demo.bpmn")
+    spec, subs = parser.get_spec("engine_demo"), parser.get_subprocess_specs("engine_demo")
+    script_engine = RawEngine()
+    workflows = []
+    t0 = time.perf_counter()
+    for i in range(n):
+        wf = BpmnWorkflow(spec, subs, script_engine=script_engine)
+        wf.get_next_task(state=TaskState.READY).data.update(
+            {"amount": i, "record": f"B-{i}", "escalate_after": "PT72H"})
+        wf.do_engine_steps()
+        workflows.append(wf)
+    started = time.perf_counter() - t0
+    completions = 0
+    t0 = time.perf_counter()
+    for form in ({"approved": "yes", "assignee_id": 1}, {"handling": "done", "again": "no"}):
+        for wf in workflows:
+            task = wf.get_next_task(state=TaskState.READY, manual=True)
+            task.set_data(**form)
+            task.run()
+            wf.do_engine_steps()
+            completions += 1
+    completed = time.perf_counter() - t0
+    assert all(wf.is_completed() for wf in workflows)
+    return n / started, completions / completed
+
+
+def fill_inbox(engine, total):
+    """Open human tasks spread over the roles; 1 in 5 assigned to one of 50 users, a few claimed."""
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM human_task"))
+        conn.execute(text("DELETE FROM process_instance"))
+        def_id = conn.scalar(text("SELECT id FROM process_definition LIMIT 1"))
+        conn.execute(text("""
+            INSERT INTO process_instance (definition_id, definition_key, business_key, subject, status,
+                                          lock_version, started_at)
+            SELECT :d, 'engine_demo', 'B-' || g, 'bench ' || g, 'running', 1, now() - (g || ' minutes')::interval
+            FROM generate_series(1, :n) g"""), {"d": def_id, "n": total})
+        conn.execute(text("""
+            INSERT INTO human_task (instance_id, task_uuid, process_key, business_key, subject, bpmn_id, name,
+                                    role, assignee_id, claimed_by, form, created_at, due_at)
+            SELECT pi.id, md5(pi.id::text || 'task'), 'engine_demo', pi.business_key, pi.subject, 'Handle',
+                   'Handle request', (ARRAY['sales_supervisor','customer_manager','service_rep',
+                                            'process_analyst','admin'])[1 + pi.id % 5],
+                   CASE WHEN pi.id % 5 = 1 THEN 1000 + pi.id % 50 END,
+                   CASE WHEN pi.id % 97 = 0 THEN 2000 END,
+                   'engine_handle.json', pi.started_at,
+                   CASE WHEN pi.id % 3 = 0 THEN pi.started_at + interval '3 days' END
+            FROM process_instance pi"""))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE human_task"))  # what autovacuum does to a settled table
+
+
+class BenchUser:
+    def __init__(self, user_id, role):
+        self.id, self.role_code = user_id, role
+
+    def can(self, right):
+        return False
+
+
+def time_inbox(engine, runs):
+    from app.inbox.service import count_open, inbox_page
+    user = BenchUser(1001, "customer_manager")
+    results = {}
+    with Session(engine) as s:
+        for label, fn in (
+                ("inbox page (count + 20 rows, oldest first)", lambda: inbox_page(s, user, 1, 20)),
+                ("inbox page, due soonest first", lambda: inbox_page(s, user, 1, 20, sort="due")),
+                ("inbox page, overdue filter", lambda: inbox_page(s, user, 1, 20, due="overdue")),
+                ("inbox page 50 (offset 980)", lambda: inbox_page(s, user, 50, 20)),
+                ("menu counter", lambda: count_open(s, user))):
+            fn()  # warm up
+            times = []
+            for _ in range(runs):
+                t0 = time.perf_counter()
+                fn()
+                times.append((time.perf_counter() - t0) * 1000)
+            times.sort()
+            results[label] = (statistics.median(times), times[int(len(times) * 0.95) - 1])
+    return results
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--db", default=DEFAULT_DB)
+    ap.add_argument("--instances", type=int, default=300)
+    ap.add_argument("--inbox", default="1000,100000")
+    ap.add_argument("--runs", type=int, default=30)
+    args = ap.parse_args()
+    register_operation()
+    engine = fresh_schema(args.db)
+    print(f"engine bench on {make_url(args.db).render_as_string(hide_password=True)}, {args.instances} instances")
+    raw_start, raw_complete = bench_raw(args.instances)
+    svc_start, svc_complete, state_size = bench_service_layer(engine, args.instances)
+    print(f"{'':34}{'service layer (PG)':>20}{'raw Spiff (memory)':>22}{'ratio':>8}")
+    print(f"{'instances started / s':34}{svc_start:>20.1f}{raw_start:>22.1f}{raw_start / svc_start:>7.1f}x")
+    print(f"{'tasks completed / s':34}{svc_complete:>20.1f}{raw_complete:>22.1f}"
+          f"{raw_complete / svc_complete:>7.1f}x")
+    print(f"stored instance state (no spec): {state_size:.0f} bytes on average")
+    for total in [int(x) for x in args.inbox.split(",") if x]:
+        fill_inbox(engine, total)
+        print(f"\ninbox with {total:,} open tasks (user of customer_manager, ~{total // 5:,} in the lane)")
+        for label, (median, p95) in time_inbox(engine, args.runs).items():
+            print(f"  {label:46} median {median:7.2f} ms   p95 {p95:7.2f} ms")
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
