@@ -89,6 +89,20 @@ def test_recheck_closes_as_retained_when_the_customer_ordered_since(db, api, cas
     assert _instance(db, case).status == "completed" and open_tasks(db, case.id) == []
 
 
+def test_after_a_transfer_the_recheck_hands_the_case_to_the_new_manager(db, api, user, case):
+    from app.customers.transfer_service import transfer_customer
+    c, h = api("manager1")
+    c.post(f"/api/v1/churn-cases/{case.id}/postpone", json={"measure": "电话回访"}, headers=h)
+    transfer_customer(db, case.customer, new_manager_id=user("manager2").id, user=user("supervisor"))
+    advance_clock(timedelta(days=31))
+    _fire_timers(db)
+    [task] = open_tasks(db, case.id)
+    assert task.assignee_id == user("manager2").id and case.manager_id == user("manager2").id
+    m2, h2 = api("manager2")
+    resp = m2.post(f"/api/v1/churn-cases/{case.id}/confirm", json={"reason": "新经理确认流失"}, headers=h2)
+    assert resp.status_code == 200 and resp.get_json()["status"] == "confirmed"
+
+
 def test_postpone_through_the_inbox_task_page(db, login, user, case):
     [task] = open_tasks(db, case.id)
     c = login("manager1")
