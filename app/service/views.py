@@ -10,6 +10,7 @@ from app.common.errors import ValidationFailed
 from app.common.forms import apply_errors
 from app.common.listing import page_args, paginate, wants_export, xlsx_response
 from app.db import db_session
+from app.inbox.links import register_record_link
 from app.service import actions, deadlines, history
 from app.service import service as svc
 from app.service.forms import ArchiveFilter, CreateForm, DispatchForm, FeedbackForm, HandleForm
@@ -19,6 +20,9 @@ from processes.clock import utcnow
 from processes.errors import TaskForbidden, WrongStep
 
 bp = Blueprint("service", __name__, url_prefix="/service")
+
+# Inbox rows and task pages link the request to its page (tasks themselves use the generic form page).
+register_record_link(svc.PROCESS_KEY, lambda business_key: url_for("service.detail", request_id=int(business_key)))
 
 _FIELD_ALIASES = {"assignee": "assignee_id", "customer_no": "customer_id"}
 
