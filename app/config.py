@@ -21,6 +21,7 @@ class Config:
     LOCKOUT_THRESHOLD = _int("LOCKOUT_THRESHOLD", 5)
     LOCKOUT_MINUTES = _int("LOCKOUT_MINUTES", 15)
     CHURN_MONTHS = _int("CHURN_MONTHS", 6)
+    CHURN_RECHECK_AFTER = os.environ.get("CHURN_RECHECK_AFTER", "P30D")  # ISO-8601 duration after a postponement
     # Service time limits in working days; an ISO-8601 duration in *_LIMIT (e.g. "PT2M") overrides them.
     SERVICE_DISPATCH_DAYS = _int("SERVICE_DISPATCH_DAYS", 1)
     SERVICE_HANDLE_DAYS = _int("SERVICE_HANDLE_DAYS", 3)

@@ -9,3 +9,9 @@ TIMER_SCAN_SECONDS = float(os.environ.get("TIMER_SCAN_SECONDS", "30"))
 BEAT_SCHEDULE = {
     "fire-due-timers": {"task": "crm.fire_timers", "schedule": TIMER_SCAN_SECONDS},
 }
+
+# Churn scan (SPEC §7): every Saturday 02:00 in the company time zone (the Celery app runs on Config.TIMEZONE).
+BEAT_SCHEDULE["churn-weekly-scan"] = {
+    "task": "crm.churn_scan",
+    "schedule": crontab(minute=0, hour=2, day_of_week="sat"),
+}

@@ -45,3 +45,11 @@ def fire_timers(max_instances=500):
             with unit_of_work() as db:
                 mark_failed(db, current["id"], f"timer: {type(exc).__name__}: {exc}")
     return fired
+
+
+@celery.task(name="crm.churn_scan")
+def churn_scan():
+    """The weekly churn scan: one unit of work; a concurrent run skips what this one opened."""
+    from app.churn.scan_service import run_configured_scan
+    with unit_of_work() as db:
+        return run_configured_scan(db).as_dict()

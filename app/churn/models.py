@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.db import Base
 
 OPEN_CHURN_STATUSES = ("warning", "postponed")
+CHURN_STATUSES = ("warning", "postponed", "confirmed", "retained")
 
 
 class ChurnCase(Base):
@@ -26,7 +27,10 @@ class ChurnCase(Base):
     status: Mapped[str] = mapped_column(String(10), default="warning", index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
-    measures: Mapped[list["ChurnMeasure"]] = relationship(back_populates="case", order_by="ChurnMeasure.at")
+    measures: Mapped[list["ChurnMeasure"]] = relationship(back_populates="case",
+                                                          order_by="(ChurnMeasure.at, ChurnMeasure.id)")
+    customer = relationship("Customer", lazy="joined", innerjoin=True)
+    manager = relationship("User", lazy="joined")
 
 
 class ChurnMeasure(Base):
@@ -37,3 +41,4 @@ class ChurnMeasure(Base):
     by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     at: Mapped[datetime] = mapped_column(DateTime)
     case: Mapped[ChurnCase] = relationship(back_populates="measures")
+    by = relationship("User", lazy="joined")

@@ -1,0 +1,117 @@
+"""/api/v1/churn-cases: query, read with measures, the manager's decisions and the on-demand scan."""
+from flask_login import current_user
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from app.auth.guard import requires
+from app.churn import service
+from app.churn.models import CHURN_STATUSES
+from app.churn.scan_service import run_configured_scan
+from app.common.listing import paginate
+from app.db import db_session
+
+blp = Blueprint("api_churn", __name__, url_prefix="/api/v1/churn-cases",
+                description="Customer churn cases (客户流失管理)")
+
+
+class MeasureOut(Schema):
+    text = fields.String()
+    by = fields.Integer(attribute="by_id")
+    at = fields.DateTime()
+
+
+class CaseOut(Schema):
+    id = fields.Integer()
+    customer_no = fields.Function(lambda c: c.customer.no)
+    customer_name = fields.Function(lambda c: c.customer.name)
+    manager_id = fields.Integer(allow_none=True)
+    last_order_date = fields.Date(allow_none=True)
+    measures = fields.List(fields.Nested(MeasureOut))
+    reason = fields.String(allow_none=True)
+    confirmed_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    closed_at = fields.DateTime(allow_none=True)
+    status = fields.String(metadata={"enum": list(CHURN_STATUSES)})
+
+
+class CasePage(Schema):
+    items = fields.List(fields.Nested(CaseOut))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class CaseQuery(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
+    q = fields.String(load_default=None, metadata={"description": "customer name or number"})
+    customer = fields.String(load_default=None, metadata={"description": "customer name or number"})
+    manager_id = fields.Integer(load_default=None)
+    status = fields.String(load_default=None, validate=validate.OneOf(CHURN_STATUSES))
+
+
+class PostponeIn(Schema):
+    measure = fields.String(required=True, metadata={"description": "the retention measure taken"})
+
+
+class ConfirmIn(Schema):
+    reason = fields.String(required=True, metadata={"description": "why the customer was lost"})
+
+
+class ScanOut(Schema):
+    cutoff = fields.Date(metadata={"description": "customers whose last order is before this date were checked"})
+    candidates = fields.Integer()
+    created = fields.Integer()
+    skipped = fields.Integer(metadata={"description": "customers a concurrent scan warned first"})
+
+
+
+@blp.route("")
+@blp.arguments(CaseQuery, location="query")
+@blp.response(200, CasePage)
+@requires("churn.view")
+def list_cases(args):
+    """Churn cases the caller may see (a manager: their own), newest first."""
+    stmt = service.query_cases(user=current_user, customer=args["customer"], manager_id=args["manager_id"],
+                               status=args["status"], q=args["q"])
+    return paginate(db_session, stmt, args["page"], args["per_page"]).as_api(lambda c: c)
+
+
+@blp.route("/<int:case_id>")
+@blp.response(200, CaseOut)
+@requires("churn.view")
+def get_case(case_id):
+    """One churn case with its measures."""
+    return service.get_case(db_session, user=current_user, case_id=case_id)
+
+
+@blp.route("/<int:case_id>/postpone", methods=["POST"])
+@blp.arguments(PostponeIn)
+@blp.response(200, CaseOut)
+@requires("churn.handle")
+def postpone(body, case_id):
+    """暂缓流失: record a retention measure; 409 when the process is not waiting for the manager."""
+    case = service.postpone_case(db_session, user=current_user, case_id=case_id, measure=body["measure"])
+    db_session.commit()
+    return case
+
+
+@blp.route("/<int:case_id>/confirm", methods=["POST"])
+@blp.arguments(ConfirmIn)
+@blp.response(200, CaseOut)
+@requires("churn.handle")
+def confirm(body, case_id):
+    """确认流失: the customer becomes lost; 409 when the process is not waiting for the manager."""
+    case = service.confirm_case(db_session, user=current_user, case_id=case_id, reason=body["reason"])
+    db_session.commit()
+    return case
+
+
+@blp.route("/scan", methods=["POST"])
+@blp.response(200, ScanOut)
+@requires("churn.scan")
+def scan():
+    """Run the churn scan now (it also runs every Saturday 02:00); never creates duplicate cases."""
+    result = run_configured_scan(db_session, user_id=current_user.id)
+    db_session.commit()
+    return {**result.as_dict(), "cutoff": result.cutoff}

@@ -1,0 +1,110 @@
+"""The churn scan (SPEC §7): every normal customer whose latest order (or, with no order, their start as a
+customer) is older than CHURN_MONTHS and who has no open churn case gets a warning case and a customer_churn
+process in their manager's inbox.
+
+Detection is one set-based query (anti-joins on recent orders and open cases), streamed in batches. The insert goes
+through the partial unique index uq_churn_case_open_customer with ON CONFLICT DO NOTHING: a scan running at the
+same time as another one skips the customers the other took instead of failing or duplicating them.
+"""
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, time, timezone
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import exists, func, or_, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.catalog.models import Order
+from app.churn.models import OPEN_CHURN_STATUSES, ChurnCase
+from app.customers.models import Customer
+from processes import clock
+
+PROCESS_KEY = "customer_churn"
+DEFAULT_RECHECK_AFTER = "P30D"
+# Same predicate text as the index definition, so both PostgreSQL and SQLite infer the partial index.
+_OPEN_PREDICATE = "status IN ('warning', 'postponed')"
+
+
+@dataclass
+class ScanResult:
+    cutoff: date
+    candidates: int = 0   # customers the detection found
+    created: int = 0      # cases (and process instances) this scan opened
+    skipped: int = 0      # candidates a concurrent scan opened first
+    case_ids: list = field(default_factory=list)
+
+    def as_dict(self):
+        d = asdict(self)
+        d["cutoff"] = self.cutoff.isoformat()
+        d.pop("case_ids")
+        return d
+
+
+def cutoff_for(now_utc: datetime, *, months: int, tz: str) -> tuple[date, datetime]:
+    """The churn cutoff as a local calendar date and, for customers without orders, as naive UTC.
+
+    "More than N months old" is strict: an order exactly N months ago (same day) is not churn yet."""
+    zone = ZoneInfo(tz)
+    local_today = now_utc.replace(tzinfo=timezone.utc).astimezone(zone).date()
+    cutoff = local_today - relativedelta(months=months)
+    cutoff_utc = datetime.combine(cutoff, time.min, zone).astimezone(timezone.utc).replace(tzinfo=None)
+    return cutoff, cutoff_utc
+
+
+def detection_query(cutoff: date, cutoff_utc: datetime):
+    """Customers to warn: (id, manager_id, name, last_order_date), by id.
+
+    Two anti-joins: no order since the cutoff (PostgreSQL hashes the recent orders once) and no open case (the
+    partial unique index). The latest order date is then looked up only for the customers found."""
+    recent_order = exists().where(Order.customer_id == Customer.id, Order.order_date >= cutoff)
+    any_order = exists().where(Order.customer_id == Customer.id)
+    open_case = exists().where(ChurnCase.customer_id == Customer.id, ChurnCase.status.in_(OPEN_CHURN_STATUSES))
+    last_order = select(func.max(Order.order_date)).where(Order.customer_id == Customer.id).scalar_subquery()
+    return (select(Customer.id, Customer.manager_id, Customer.name, last_order.label("last_order_date"))
+            .where(Customer.status == "normal", ~recent_order, ~open_case,
+                   or_(any_order, Customer.created_at < cutoff_utc))  # no order at all: counts from becoming one
+            .order_by(Customer.id))
+
+
+def _insert(db, rows):
+    """Multi-row INSERT … ON CONFLICT (customer_id) WHERE open DO NOTHING RETURNING id, customer_id."""
+    dialect = db.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    stmt = (insert(ChurnCase).values(rows)
+            .on_conflict_do_nothing(index_elements=["customer_id"], index_where=text(_OPEN_PREDICATE))
+            .returning(ChurnCase.id, ChurnCase.customer_id))
+    return db.execute(stmt).all()
+
+
+def run_scan(db, *, months: int, tz: str, recheck_after: str = DEFAULT_RECHECK_AFTER, user_id: int | None = None,
+             batch_size: int = 1000) -> ScanResult:
+    """Open a warning case and start its process for every churned customer; never commits."""
+    from processes.runtime import start_process  # the engine is optional for importing this module (bench, CLI)
+
+    now = clock.utcnow()
+    cutoff, cutoff_utc = cutoff_for(now, months=months, tz=tz)
+    result = ScanResult(cutoff=cutoff)
+    # One detection query, streamed (a server-side cursor on PostgreSQL) and handled batch by batch.
+    rows = db.execute(detection_query(cutoff, cutoff_utc).execution_options(yield_per=batch_size))
+    for batch in rows.partitions():
+        result.candidates += len(batch)
+        by_customer = {row.id: row for row in batch}
+        inserted = _insert(db, [{"customer_id": r.id, "manager_id": r.manager_id, "last_order_date": r.last_order_date,
+                                 "status": "warning", "created_at": now} for r in batch])
+        result.skipped += len(batch) - len(inserted)
+        for case_id, customer_id in sorted(inserted):
+            cust = by_customer[customer_id]
+            start_process(db, PROCESS_KEY, business_key=str(case_id), subject=cust.name, user_id=user_id,
+                          data={"case_id": case_id, "customer_id": customer_id, "manager_id": cust.manager_id,
+                                "recheck_after": recheck_after})
+            result.case_ids.append(case_id)
+        result.created += len(inserted)
+    return result
+
+
+def run_configured_scan(db, *, user_id: int | None = None) -> ScanResult:
+    """The scan with the application's settings (CHURN_MONTHS, TIMEZONE, CHURN_RECHECK_AFTER)."""
+    from flask import current_app
+    cfg = current_app.config
+    return run_scan(db, months=int(cfg.get("CHURN_MONTHS", 6)), tz=cfg["TIMEZONE"],
+                    recheck_after=cfg.get("CHURN_RECHECK_AFTER", DEFAULT_RECHECK_AFTER), user_id=user_id)

@@ -1,0 +1,148 @@
+"""Churn cases: queries, the manager's decisions and the state changes the customer_churn process makes.
+
+The manager's decisions (postpone, confirm) are completions of the process's `handle_warning` user task; the
+case itself changes only in the service tasks the process then runs (operations.py calls the functions at the
+bottom of this module), so the page, the API and the inbox all go through one path. Services never commit.
+"""
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+
+from app.auth.guard import sees_all
+from app.catalog.models import Order
+from app.churn.models import CHURN_STATUSES, OPEN_CHURN_STATUSES, ChurnCase, ChurnMeasure
+from app.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.customers.models import Customer
+from app.inbox import actor_for
+from processes import clock
+
+PROCESS_KEY = "customer_churn"
+HANDLE_STEP = "handle_warning"
+TEXT_MAX = 2000
+
+
+# --- reading -------------------------------------------------------------------------------------------------
+
+def query_cases(*, user, customer=None, manager_id=None, status=None, q=None):
+    """The cases `user` may see, newest first; `customer` matches the customer's name or number."""
+    stmt = select(ChurnCase).join(ChurnCase.customer).order_by(ChurnCase.created_at.desc(), ChurnCase.id.desc())
+    if not sees_all(user):
+        stmt = stmt.where(ChurnCase.manager_id == user.id)
+    if manager_id:
+        stmt = stmt.where(ChurnCase.manager_id == manager_id)
+    if status:
+        if status not in CHURN_STATUSES:
+            raise ValidationFailed({"status": [_("Unknown status.")]})
+        stmt = stmt.where(ChurnCase.status == status)
+    for term in (customer, q):
+        if term and term.strip():
+            like = f"%{term.strip()}%"
+            stmt = stmt.where(or_(Customer.name.ilike(like), Customer.no.ilike(like)))
+    return stmt
+
+
+def get_case(db, *, user, case_id) -> ChurnCase:
+    """A case the user may see; another manager's case is simply not found for them."""
+    case = db.get(ChurnCase, case_id)
+    if case is None or not (sees_all(user) or case.manager_id == user.id):
+        raise NotFound(_("Churn case %(id)s not found.", id=case_id))
+    return case
+
+
+def can_handle(user, case) -> bool:
+    """Only the responsible manager decides, and only while the case is open."""
+    return user.can("churn.handle") and case.manager_id == user.id and case.status in OPEN_CHURN_STATUSES
+
+
+# --- the manager's decisions (completions of handle_warning) -------------------------------------------------
+
+def _clean_text(value, field, message):
+    value = (value or "").strip()
+    if not value:
+        raise ValidationFailed({field: [message]})
+    if len(value) > TEXT_MAX:
+        raise ValidationFailed({field: [_("At most %(n)s characters.", n=TEXT_MAX)]})
+    return value
+
+
+def _complete_handle(db, *, user, case_id, data):
+    from processes.runtime import complete_step
+    case = get_case(db, user=user, case_id=case_id)
+    if case.manager_id != user.id:
+        raise Forbidden(_("Only the customer's manager can handle this churn case."))
+    if case.status not in OPEN_CHURN_STATUSES:
+        raise Conflict(_("This churn case is already closed."), current_steps=[])
+    complete_step(db, key=PROCESS_KEY, business_key=str(case.id), bpmn_id=HANDLE_STEP, actor=actor_for(user),
+                  data=data)
+    return case
+
+
+def postpone_case(db, *, user, case_id, measure) -> ChurnCase:
+    """暂缓流失: record the retention measure; the process re-checks the customer later."""
+    measure = _clean_text(measure, "measure", _("Describe the retention measure taken."))
+    return _complete_handle(db, user=user, case_id=case_id, data={"decision": "postpone", "measure": measure})
+
+
+def confirm_case(db, *, user, case_id, reason) -> ChurnCase:
+    """确认流失: the customer is lost for the given reason."""
+    reason = _clean_text(reason, "reason", _("Give the reason the customer was lost."))
+    return _complete_handle(db, user=user, case_id=case_id, data={"decision": "confirm", "reason": reason})
+
+
+# --- state changes made by the process (service tasks) and by new orders -------------------------------------
+
+def open_case(db, case_id) -> ChurnCase:
+    case = db.get(ChurnCase, case_id)
+    if case is None:
+        raise NotFound(f"churn case {case_id} not found")
+    if case.status not in OPEN_CHURN_STATUSES:
+        raise Conflict(_("This churn case is already closed."))
+    return case
+
+
+def record_measure(db, *, case_id, text, by_id) -> ChurnCase:
+    case = open_case(db, case_id)
+    text = _clean_text(text, "measure", _("Describe the retention measure taken."))
+    case.measures.append(ChurnMeasure(text=text, by_id=by_id, at=clock.utcnow()))
+    case.status = "postponed"
+    return case
+
+
+def confirm_lost(db, *, case_id, reason) -> ChurnCase:
+    case = open_case(db, case_id)
+    case.reason = _clean_text(reason, "reason", _("Give the reason the customer was lost."))
+    case.status = "confirmed"
+    case.confirmed_at = case.closed_at = clock.utcnow()
+    if case.customer.status == "normal":  # a deleted customer stays deleted
+        case.customer.status = "lost"
+    return case
+
+
+def has_ordered_since(db, case) -> bool:
+    """A newer order than the one the warning was based on (any order if the customer had none)."""
+    stmt = select(Order.id).where(Order.customer_id == case.customer_id)
+    if case.last_order_date is not None:
+        stmt = stmt.where(Order.order_date > case.last_order_date)
+    return db.scalar(stmt.limit(1)) is not None
+
+
+def mark_retained(db, *, case_id) -> ChurnCase:
+    case = open_case(db, case_id)
+    case.status = "retained"
+    case.closed_at = clock.utcnow()
+    return case
+
+
+def close_cases_on_order(db, order):
+    """Order hook: a new order closes the customer's open case as retained and ends its process."""
+    from processes.runtime import cancel_process
+    cases = db.scalars(select(ChurnCase).where(ChurnCase.customer_id == order.customer_id,
+                                              ChurnCase.status.in_(OPEN_CHURN_STATUSES))).all()
+    closed = []
+    for case in cases:
+        if case.last_order_date is not None and order.order_date <= case.last_order_date:
+            continue  # a back-dated order is no sign the customer came back
+        closed.append(case)
+        mark_retained(db, case_id=case.id)
+        cancel_process(db, key=PROCESS_KEY, business_key=str(case.id), user_id=None,
+                       reason=f"retained: order {order.order_no}")
+    return closed
