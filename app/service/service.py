@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
+from sqlalchemy.orm import contains_eager
 
 from app.auth.guard import sees_all
 from app.auth.models import Role, User
@@ -112,7 +113,8 @@ def get_request(db, *, user, request_id) -> ServiceRequest:
 
 def query_requests(db, *, user, filters: dict):
     """A select of the requests the user may see, narrowed by the archive-query filters (all optional)."""
-    stmt = scoped(select(ServiceRequest).join(Customer, Customer.id == ServiceRequest.customer_id), user)
+    stmt = scoped(select(ServiceRequest).join(Customer, Customer.id == ServiceRequest.customer_id)
+                  .options(contains_eager(ServiceRequest.customer).lazyload(Customer.manager)), user)
     f = {k: v for k, v in filters.items() if v not in (None, "")}
     if "status" in f:
         stmt = stmt.where(ServiceRequest.status == f["status"])

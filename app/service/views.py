@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.auth.guard import requires
+from app.auth.models import User
 from app.common.errors import ValidationFailed
 from app.common.forms import apply_errors
 from app.common.listing import page_args, paginate, wants_export, xlsx_response
@@ -69,7 +70,9 @@ def _step_refused(exc):
 
 
 def _list(stmt, template, export_name, **ctx):
-    stmt = stmt.options(selectinload(ServiceRequest.creator), selectinload(ServiceRequest.assignee))
+    # Names only: skip the roles and rights a User row would otherwise bring along.
+    stmt = stmt.options(*(selectinload(rel).lazyload(User.role) for rel in
+                          (ServiceRequest.creator, ServiceRequest.assignee, ServiceRequest.handler)))
     if wants_export():
         rows = db_session.scalars(stmt.limit(50_000))
         return xlsx_response(export_name, _export_headers(), (_export_row(sr) for sr in rows))
