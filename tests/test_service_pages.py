@@ -135,7 +135,7 @@ def test_escalated_request_can_be_dispatched_from_the_list(login, clients, db, u
     steps = [t.bpmn_id for t in db.scalars(select(HumanTask).where(HumanTask.business_key == str(a["id"]),
                                                                    HumanTask.completed_at.is_(None)))]
     assert steps == ["escalate"]
-    assert "已超时" in login("supervisor").get("/service/dispatch").get_data(as_text=True)
+    assert "已超期" in login("supervisor").get("/service/dispatch").get_data(as_text=True)
     login("supervisor").post(f"/service/{a['id']}/dispatch", data={"assignee_id": user("manager2").id})
     assert db.get(ServiceRequest, a["id"]).assignee_id == user("manager2").id
     steps = runtime.current_steps(db, key="customer_service", business_key=str(a["id"]))

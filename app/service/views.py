@@ -6,10 +6,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.auth.guard import requires
+from app.auth.models import User
 from app.common.errors import ValidationFailed
 from app.common.forms import apply_errors
 from app.common.listing import page_args, paginate, wants_export, xlsx_response
 from app.db import db_session
+from app.inbox.links import register_record_link
 from app.service import actions, deadlines, history
 from app.service import service as svc
 from app.service.forms import ArchiveFilter, CreateForm, DispatchForm, FeedbackForm, HandleForm
@@ -19,6 +21,9 @@ from processes.clock import utcnow
 from processes.errors import TaskForbidden, WrongStep
 
 bp = Blueprint("service", __name__, url_prefix="/service")
+
+# Inbox rows and task pages link the request to its page (tasks themselves use the generic form page).
+register_record_link(svc.PROCESS_KEY, lambda business_key: url_for("service.detail", request_id=int(business_key)))
 
 _FIELD_ALIASES = {"assignee": "assignee_id", "customer_no": "customer_id"}
 
@@ -65,7 +70,9 @@ def _step_refused(exc):
 
 
 def _list(stmt, template, export_name, **ctx):
-    stmt = stmt.options(selectinload(ServiceRequest.creator), selectinload(ServiceRequest.assignee))
+    # Names only: skip the roles and rights a User row would otherwise bring along.
+    stmt = stmt.options(*(selectinload(rel).lazyload(User.role) for rel in
+                          (ServiceRequest.creator, ServiceRequest.assignee, ServiceRequest.handler)))
     if wants_export():
         rows = db_session.scalars(stmt.limit(50_000))
         return xlsx_response(export_name, _export_headers(), (_export_row(sr) for sr in rows))
