@@ -90,6 +90,13 @@ def show_case(case_id):
     return _render_case(service.get_case(db_session, user=current_user, case_id=case_id))
 
 
+_ENGINE_MESSAGES = {
+    "wrong_step": lambda: _("The case is not waiting for a decision now (it may be waiting for its re-check)."),
+    "conflict": lambda: _("Someone else changed this case meanwhile; reload the page and try again."),
+    "task_forbidden": lambda: _("Only the customer's manager can handle this churn case."),
+}
+
+
 def _decide(case_id, form, field, action, done_message):
     case = service.get_case(db_session, user=current_user, case_id=case_id)
     if form.validate_on_submit():
@@ -103,7 +110,9 @@ def _decide(case_id, form, field, action, done_message):
             apply_errors(form, err.extra.get("errors") or {field: [err.detail]})
         except (ServiceError, EngineError) as err:  # wrong step, closed case, another manager
             db_session.rollback()
-            flash(err.detail, "error")
+            # Engine details are English for API clients; the page says it in the user's language.
+            flash(err.detail if isinstance(err, ServiceError) else _ENGINE_MESSAGES.get(
+                err.code, lambda: _("The process could not take this decision now."))(), "error")
             forms = {"postpone_form": form} if field == "measure" else {"confirm_form": form}
             return _render_case(db_session.get(type(case), case_id), status=err.status, **forms)
     forms = {"postpone_form": form} if field == "measure" else {"confirm_form": form}
