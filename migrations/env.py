@@ -17,6 +17,9 @@ def run_migrations_online():
         context.configure(connection=connection, target_metadata=ALL_METADATA,
                           render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Trigram indexes (customer search) need pg_trgm, a trusted extension since PostgreSQL 13.
+                connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
             context.run_migrations()
 
 

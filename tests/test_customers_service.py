@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.common.errors import NotFound, ValidationFailed
 from app.common.listing import paginate
-from app.customers import service
+from app.customers import search, service
 from app.customers.models import Contact, Customer
 from test_customers_support import add_contact, ensure_dictionary, make_customer, uid
 
@@ -114,7 +114,7 @@ def test_search_finds_number_name_contact_and_phone(db, user):
     add_contact(db, b, name="欧阳娜娜", mobile="13700001111", office_phone="021-55556666")
 
     def found(q):
-        return [c.no for c in db.scalars(service.query_customers(user=admin, q=q))]
+        return [c.no for c in db.scalars(search.query_customers(user=admin, q=q))]
     assert found("KH310102") == [a.no]
     assert found("星河") == [a.no]
     assert found("欧阳") == [b.no]
@@ -129,7 +129,7 @@ def test_filters_and_logical_delete(db, user):
     b = make_customer(db, manager="manager2", name="乙公司", region="西部")
 
     def nos(**kw):
-        return {c.no for c in db.scalars(service.query_customers(user=admin, **kw))} & {a.no, b.no}
+        return {c.no for c in db.scalars(search.query_customers(user=admin, **kw))} & {a.no, b.no}
     assert nos(region="北京") == {a.no}
     assert nos(level=3) == {a.no}
     assert nos(manager_id=uid(db, "manager2")) == {b.no}
@@ -145,11 +145,28 @@ def test_managers_see_only_their_customers(db, user):
     mine = make_customer(db, name="我的客户")
     theirs = make_customer(db, manager="manager2", name="别人的客户")
     m1 = user("manager1")
-    listed = {c.no for c in db.scalars(service.query_customers(user=m1))}
+    listed = {c.no for c in db.scalars(search.query_customers(user=m1))}
     assert mine.no in listed and theirs.no not in listed
     assert service.get_customer(db, mine.no, user=m1) is mine
     with pytest.raises(NotFound):
         service.get_customer(db, theirs.no, user=m1)
     assert service.get_customer(db, theirs.no, user=user("supervisor")) is theirs
-    page = paginate(db, service.query_customers(user=m1, manager_id=uid(db, "manager2")))
+    page = paginate(db, search.query_customers(user=m1, manager_id=uid(db, "manager2")))
     assert page.total == 0, "a manager filter cannot widen a manager's scope"
+    add_contact(db, theirs, name="别人的联系人")
+    for q in ("别人", "别人的客户", "别人的联系人"):
+        assert list(db.scalars(search.query_customers(user=m1, q=q))) == [], q
+        assert list(db.scalars(search.query_customers(user=user("supervisor"), q=q))) == [theirs], q
+
+
+def test_search_pages_count_and_clamp(db, user):
+    admin = user("admin")
+    made = [make_customer(db, name=f"翻页检索{i}") for i in range(5)]
+    page = search.find_customers(db, user=admin, q="翻页检索", page=2, per_page=2)
+    assert (page.total, page.page, [c.name for c in page.items]) == (5, 2, ["翻页检索2", "翻页检索1"])
+    last = search.find_customers(db, user=admin, q="翻页检索", page=9, per_page=2)
+    assert (last.total, last.page, [c.no for c in last.items]) == (5, 3, [made[0].no])
+    none = search.find_customers(db, user=admin, q="无此客户", page=1, per_page=2)
+    assert (none.total, none.items) == (0, [])
+    plain = search.find_customers(db, user=user("manager2"), page=1, per_page=2)
+    assert all(c.manager_id == uid(db, "manager2") for c in plain.items)

@@ -15,9 +15,15 @@ from app.common.forms import apply_errors
 from app.common.listing import page_args, paginate, wants_export, xlsx_response
 from app.common.ui import local_time
 from app.db import db_session
+from app.inbox import links
 from processes.errors import EngineError, FormInvalid
 
 bp = Blueprint("churn", __name__, url_prefix="/churn")
+
+# The inbox links a churn task and its record to the case page, which shows the measures and both decisions.
+links.register_record_link(service.PROCESS_KEY, lambda key: url_for("churn.show_case", case_id=int(key)))
+links.register_task_page(service.PROCESS_KEY, service.HANDLE_STEP,
+                         lambda task: url_for("churn.show_case", case_id=int(task.business_key)))
 
 
 def _managers():

@@ -8,8 +8,9 @@ from app.auth.guard import requires
 from app.common.listing import paginate
 from app.customers import records_service, service
 from app.customers.api_schemas import (ActivityIn, ActivityOut, ActivityPage, ContactIn, ContactOut, ContactPage,
-                                       CustomerIn, CustomerOut, CustomerPage, CustomerQuery, OrderPage, PageQuery,
-                                       TransferIn, TransferOut)
+                                       CustomerIn, CustomerOrderPage, CustomerOut, CustomerPage, CustomerPageQuery,
+                                       CustomerQuery, CustomerTransferIn, CustomerTransferOut)
+from app.customers.search import find_customers
 from app.customers.transfer_service import transfer_customer
 from app.db import db_session
 
@@ -29,8 +30,8 @@ class Customers(MethodView):
     def get(self, args):
         """Query customers: filters, free-text `q`, pagination. Managers get their own customers only."""
         filters = {k: args.get(k) for k in ("q", "no", "name", "region", "manager_id", "level", "status")}
-        stmt = service.query_customers(user=current_user, **filters)
-        return paginate(db_session, stmt, args["page"], args["per_page"]).as_api(lambda c: c)
+        return find_customers(db_session, user=current_user, page=args["page"], per_page=args["per_page"],
+                              **filters).as_api(lambda c: c)
 
 
 @blp.route("/<no>")
@@ -68,8 +69,8 @@ class CustomerItem(MethodView):
 
 
 @blp.route("/<no>/transfer", methods=["POST"])
-@blp.arguments(TransferIn)
-@blp.response(200, TransferOut)
+@blp.arguments(CustomerTransferIn)
+@blp.response(200, CustomerTransferOut)
 @requires("customer.transfer")
 def transfer(body, no):
     """Hand the customer to another customer manager; the old manager's open tasks and churn cases about it move."""
@@ -84,7 +85,7 @@ def transfer(body, no):
 
 @blp.route("/<no>/contacts")
 class Contacts(MethodView):
-    @blp.arguments(PageQuery, location="query")
+    @blp.arguments(CustomerPageQuery, location="query")
     @blp.response(200, ContactPage)
     @requires("customer.view")
     def get(self, args, no):
@@ -138,7 +139,7 @@ class ContactItem(MethodView):
 
 @blp.route("/<no>/activities")
 class Activities(MethodView):
-    @blp.arguments(PageQuery, location="query")
+    @blp.arguments(CustomerPageQuery, location="query")
     @blp.response(200, ActivityPage)
     @requires("customer.view")
     def get(self, args, no):
@@ -192,8 +193,8 @@ class ActivityItem(MethodView):
 # --- orders -----------------------------------------------------------------------------------------------------
 
 @blp.route("/<no>/orders")
-@blp.arguments(PageQuery, location="query")
-@blp.response(200, OrderPage)
+@blp.arguments(CustomerPageQuery, location="query")
+@blp.response(200, CustomerOrderPage)
 @requires("customer.view")
 def orders(args, no):
     """The customer's orders with their lines and totals, newest first (read-only)."""

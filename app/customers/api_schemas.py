@@ -5,7 +5,7 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 LIST_SIZE = validate.Range(min=1, max=200)
 
 
-class PageQuery(Schema):
+class CustomerPageQuery(Schema):
     class Meta:
         unknown = EXCLUDE
 
@@ -13,7 +13,7 @@ class PageQuery(Schema):
     per_page = fields.Integer(load_default=20, validate=LIST_SIZE)
 
 
-class CustomerQuery(PageQuery):
+class CustomerQuery(CustomerPageQuery):
     q = fields.String(metadata={"description": "Free text: customer number, name, contact name or contact phone"})
     no = fields.String(metadata={"description": "Part of the customer number"})
     name = fields.String(metadata={"description": "Part of the customer name"})
@@ -81,11 +81,11 @@ class CustomerPage(Schema):
     per_page = fields.Integer()
 
 
-class TransferIn(Schema):
+class CustomerTransferIn(Schema):
     manager_id = fields.Integer(required=True)
 
 
-class TransferOut(Schema):
+class CustomerTransferOut(Schema):
     customer = fields.Nested(CustomerOut)
     tasks = fields.Integer(metadata={"description": "open tasks moved to the new manager"})
     churn_cases = fields.Integer()
@@ -136,7 +136,7 @@ class ActivityPage(CustomerPage):
     items = fields.List(fields.Nested(ActivityOut))
 
 
-class OrderLineOut(Schema):
+class CustomerOrderLineOut(Schema):
     product_id = fields.Integer()
     quantity = fields.Integer()
     unit = fields.String(allow_none=True)
@@ -144,15 +144,15 @@ class OrderLineOut(Schema):
     amount = fields.Decimal(places=2, as_string=True, metadata={"description": "quantity × unit price"})
 
 
-class OrderOut(Schema):
+class CustomerOrderOut(Schema):
     order_no = fields.String()
     customer_no = fields.String()
     date = fields.Date()
     address = fields.String(allow_none=True)
     status = fields.String(metadata={"description": "paid | unpaid"})
-    lines = fields.List(fields.Nested(OrderLineOut))
+    lines = fields.List(fields.Nested(CustomerOrderLineOut))
     total = fields.Decimal(places=2, as_string=True, metadata={"description": "sum of the line amounts"})
 
 
-class OrderPage(CustomerPage):
-    items = fields.List(fields.Nested(OrderOut))
+class CustomerOrderPage(CustomerPage):
+    items = fields.List(fields.Nested(CustomerOrderOut))

@@ -27,7 +27,8 @@ def record_statuses():
 
 
 def instance_statuses():
-    return {"running": _("Running"), "completed": _("Completed"), "cancelled": _("Cancelled"), "error": _("Error")}
+    return {"running": _("In progress"), "completed": _("Done"), "cancelled": _("Cancelled"),
+            "error": _("Stopped by an error")}
 
 
 def order_statuses():

@@ -1,18 +1,25 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Table, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base
 
 
+def search_index(name, column):
+    """An index for 'contains' searches (LIKE '%q%'): a trigram GIN index on PostgreSQL (the pg_trgm extension is
+    created by migrations/env.py); on SQLite, which has no such index, a plain one."""
+    return Index(name, column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"})
+
+
 class Customer(Base):
     __tablename__ = "customer"
-    __table_args__ = (Index("ix_customer_manager_status", "manager_id", "status"),)
+    __table_args__ = (Index("ix_customer_manager_status", "manager_id", "status"),
+                      search_index("ix_customer_no_search", "no"), search_index("ix_customer_name_search", "name"))
     id: Mapped[int] = mapped_column(primary_key=True)
     no: Mapped[str] = mapped_column(String(20), unique=True)  # KH + yyMMdd + sequence
-    name: Mapped[str] = mapped_column(String(100), index=True)
+    name: Mapped[str] = mapped_column(String(100))
     region: Mapped[str | None] = mapped_column(String(40), index=True)
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     level: Mapped[int] = mapped_column(Integer, default=1, index=True)
@@ -39,13 +46,16 @@ class Customer(Base):
 
 class Contact(Base):
     __tablename__ = "contact"
+    __table_args__ = (search_index("ix_contact_name_search", "name"),
+                      search_index("ix_contact_mobile_search", "mobile"),
+                      search_index("ix_contact_office_phone_search", "office_phone"))
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
-    name: Mapped[str] = mapped_column(String(50), index=True)
+    name: Mapped[str] = mapped_column(String(50))
     sex: Mapped[str | None] = mapped_column(String(4))
     position: Mapped[str | None] = mapped_column(String(50))
     office_phone: Mapped[str | None] = mapped_column(String(30))
-    mobile: Mapped[str | None] = mapped_column(String(30), index=True)
+    mobile: Mapped[str | None] = mapped_column(String(30))
     memo: Mapped[str | None] = mapped_column(String(300))
     customer: Mapped[Customer] = relationship(back_populates="contacts")
 
@@ -61,3 +71,26 @@ class Activity(Base):
     summary: Mapped[str] = mapped_column(String(200))
     details: Mapped[str | None] = mapped_column(Text)
     remark: Mapped[str | None] = mapped_column(String(300))
+
+
+
+# The customer page lists the opportunities and churn cases about a customer, so their customer_id is indexed.
+# Declared here, next to the page that needs them, by table name: importing those models from here could close an
+# import cycle. (service_request.customer_id is indexed in its own model.)
+FOREIGN_INDEXES = {"opportunity": "ix_opportunity_customer_id", "churn_case": "ix_churn_case_customer_id"}
+
+
+def _add_foreign_index(table):
+    name = FOREIGN_INDEXES.get(table.name)
+    if name and name not in {i.name for i in table.indexes}:
+        Index(name, table.c.customer_id)
+
+
+@event.listens_for(Table, "after_parent_attach")
+def _on_table(table, metadata):
+    if metadata is Base.metadata:
+        _add_foreign_index(table)
+
+
+for _table in list(Base.metadata.tables.values()):
+    _add_foreign_index(_table)

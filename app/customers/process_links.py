@@ -6,6 +6,7 @@ Instances know their business record only by (definition key, business key = str
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import defer
 
 from app.auth.models import Role, User
 from app.churn.models import ChurnCase
@@ -62,7 +63,8 @@ def process_rows(db, customer_id) -> list[ProcessRow]:
     condition = instance_condition(records)
     instances, tasks = {}, {}
     if condition is not None:
-        for inst in db.scalars(select(ProcessInstance).where(condition).order_by(ProcessInstance.started_at)):
+        for inst in db.scalars(select(ProcessInstance).where(condition).options(defer(ProcessInstance.state))
+                              .order_by(ProcessInstance.started_at)):
             instances[(inst.definition_key, inst.business_key)] = inst  # a restarted process: the latest wins
         ids = [i.id for i in instances.values()]
         if ids:

@@ -13,6 +13,12 @@ from app.customers.models import Activity, Contact
 from app.customers.validation import clean_activity, clean_contact
 
 
+def preview(db, stmt, limit):
+    """The first `limit` rows of a list and its total, in one query (the customer page shows a few of each)."""
+    rows = db.execute(stmt.add_columns(func.count().over().label("total")).limit(limit)).all()
+    return [r[0] for r in rows], (rows[0].total if rows else 0)
+
+
 # --- contacts ---------------------------------------------------------------------------------------------------
 
 def contacts_stmt(customer):

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
-from sqlalchemy import func, select, union
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, lazyload
 
@@ -100,45 +100,6 @@ def scoped(stmt, user):
     if sees_all(user):
         return stmt
     return stmt.where(Customer.manager_id == user.id)
-
-
-def _like(text):
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def search_ids(q):
-    """Customer ids whose number, name, contact name or contact phone contains q.
-
-    A UNION of one simple condition per column, so PostgreSQL can use a trigram index for each part."""
-    pattern = _like(q)
-    return union(
-        select(Customer.id).where(Customer.no.ilike(pattern, escape="\\")),
-        select(Customer.id).where(Customer.name.ilike(pattern, escape="\\")),
-        select(Contact.customer_id).where(Contact.name.ilike(pattern, escape="\\")),
-        select(Contact.customer_id).where(Contact.mobile.like(pattern, escape="\\")),
-        select(Contact.customer_id).where(Contact.office_phone.like(pattern, escape="\\")),
-    )
-
-
-def query_customers(*, user, q=None, no=None, name=None, region=None, manager_id=None, level=None, status=None):
-    """The list statement (newest first) for these filters, within what `user` may see."""
-    stmt = select(Customer).options(WITH_MANAGER_NAME)
-    stmt = stmt.where(Customer.status == status) if status in VISIBLE_STATUSES \
-        else stmt.where(Customer.status.in_(VISIBLE_STATUSES))
-    if q and q.strip():
-        stmt = stmt.where(Customer.id.in_(search_ids(q.strip())))
-    if no and no.strip():
-        stmt = stmt.where(Customer.no.ilike(_like(no.strip()), escape="\\"))
-    if name and name.strip():
-        stmt = stmt.where(Customer.name.ilike(_like(name.strip()), escape="\\"))
-    if region:
-        stmt = stmt.where(Customer.region == region)
-    if manager_id is not None:
-        stmt = stmt.where(Customer.manager_id == manager_id)
-    if level is not None:
-        stmt = stmt.where(Customer.level == level)
-    return scoped(stmt, user).order_by(Customer.id.desc())
 
 
 def get_customer(db, no, *, user) -> Customer:

@@ -5,10 +5,10 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth.guard import requires, sees_all
+from app.auth.guard import LOGGED_IN, access_rule, requires, sees_all
 from app.common.errors import ValidationFailed
-from app.common.listing import paginate, page_args, wants_export, xlsx_response
-from app.customers import labels, lookups, process_links, records_service, service
+from app.common.listing import page_args, wants_export, xlsx_response
+from app.customers import labels, lookups, process_links, records_service, search, service
 from app.common.forms import apply_errors, form_data
 from app.customers.forms import CustomerForm, Opt, TransferForm
 from app.customers.transfer_service import transfer_customer
@@ -17,7 +17,18 @@ from app.db import db_session
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 
-INSTANCE_VIEW = "processes_ui.view_instance"
+# The process instance view (diagram, history), under the name the engine's UI gives it.
+INSTANCE_VIEWS = ("processes_ui.view_instance", "processes_ui.show_instance")
+
+
+def instance_view_endpoint(user):
+    """The instance view's endpoint when it exists and `user` may open it, else None (no dead links)."""
+    for endpoint in INSTANCE_VIEWS:
+        if endpoint in current_app.view_functions:
+            rule = access_rule(endpoint)
+            if rule == LOGGED_IN or (isinstance(rule, tuple) and any(user.can(r) for r in rule)):
+                return endpoint
+    return None
 
 
 def _int_arg(args, name):
@@ -40,11 +51,11 @@ def list_customers():
     filters = list_filters(request.args)
     if not sees_all(current_user):
         filters["manager_id"] = None  # their own customers only, whatever the URL says
-    stmt = service.query_customers(user=current_user, **filters)
     levels = lookups.level_labels(db_session)
     if wants_export():
-        return _export(stmt, levels)
-    page = paginate(db_session, stmt, *page_args())
+        return _export(search.query_customers(user=current_user, **filters), levels)
+    page_no, per_page = page_args()
+    page = search.find_customers(db_session, user=current_user, page=page_no, per_page=per_page, **filters)
     return render_template("customers/list.html", page=page, filters=filters, levels=levels,
                            regions=lookups.region_choices(db_session),
                            managers=lookups.manager_choices(db_session) if sees_all(current_user) else [],
@@ -65,14 +76,15 @@ def _export(stmt, levels):
 @requires("customer.view")
 def view_customer(no):
     customer = service.get_customer(db_session, no, user=current_user)
-    contacts = paginate(db_session, records_service.contacts_stmt(customer), 1, 10)
-    activities = paginate(db_session, records_service.activities_stmt(customer), 1, 5)
+    contacts, contact_total = records_service.preview(db_session, records_service.contacts_stmt(customer), 10)
+    activities, activity_total = records_service.preview(db_session, records_service.activities_stmt(customer), 5)
     return render_template(
-        "customers/view.html", customer=customer, contacts=contacts, activities=activities,
+        "customers/view.html", customer=customer, contacts=contacts, contact_total=contact_total,
+        activities=activities, activity_total=activity_total,
         years=records_service.totals_by_year(db_session, customer),
         processes=process_links.process_rows(db_session, customer.id),
         levels=lookups.level_labels(db_session), labels=labels,
-        instance_link=INSTANCE_VIEW in current_app.view_functions)
+        instance_endpoint=instance_view_endpoint(current_user))
 
 
 def _customer_form(customer=None):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 14:01:02.885275
+Create Date: 2026-11-25 14:30:33.856774
 """
 from alembic import op
 import sqlalchemy as sa
@@ -137,7 +137,8 @@ def upgrade():
     with op.batch_alter_table('customer', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_customer_level'), ['level'], unique=False)
         batch_op.create_index('ix_customer_manager_status', ['manager_id', 'status'], unique=False)
-        batch_op.create_index(batch_op.f('ix_customer_name'), ['name'], unique=False)
+        batch_op.create_index('ix_customer_name_search', ['name'], unique=False, postgresql_using='gin', postgresql_ops={'name': 'gin_trgm_ops'})
+        batch_op.create_index('ix_customer_no_search', ['no'], unique=False, postgresql_using='gin', postgresql_ops={'no': 'gin_trgm_ops'})
         batch_op.create_index(batch_op.f('ix_customer_region'), ['region'], unique=False)
         batch_op.create_index(batch_op.f('ix_customer_status'), ['status'], unique=False)
 
@@ -202,6 +203,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_churn_case'))
     )
     with op.batch_alter_table('churn_case', schema=None) as batch_op:
+        batch_op.create_index('ix_churn_case_customer_id', ['customer_id'], unique=False)
         batch_op.create_index('ix_churn_case_manager_status', ['manager_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_churn_case_status'), ['status'], unique=False)
         batch_op.create_index('uq_churn_case_open_customer', ['customer_id'], unique=True, postgresql_where=sa.text("status IN ('warning', 'postponed')"), sqlite_where=sa.text("status IN ('warning', 'postponed')"))
@@ -220,8 +222,9 @@ def upgrade():
     )
     with op.batch_alter_table('contact', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_contact_customer_id'), ['customer_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_contact_mobile'), ['mobile'], unique=False)
-        batch_op.create_index(batch_op.f('ix_contact_name'), ['name'], unique=False)
+        batch_op.create_index('ix_contact_mobile_search', ['mobile'], unique=False, postgresql_using='gin', postgresql_ops={'mobile': 'gin_trgm_ops'})
+        batch_op.create_index('ix_contact_name_search', ['name'], unique=False, postgresql_using='gin', postgresql_ops={'name': 'gin_trgm_ops'})
+        batch_op.create_index('ix_contact_office_phone_search', ['office_phone'], unique=False, postgresql_using='gin', postgresql_ops={'office_phone': 'gin_trgm_ops'})
 
     op.create_table('customer_order',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -265,6 +268,7 @@ def upgrade():
     with op.batch_alter_table('opportunity', schema=None) as batch_op:
         batch_op.create_index('ix_opportunity_assignee_status', ['assignee_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_opportunity_created_at'), ['created_at'], unique=False)
+        batch_op.create_index('ix_opportunity_customer_id', ['customer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_opportunity_customer_name'), ['customer_name'], unique=False)
         batch_op.create_index(batch_op.f('ix_opportunity_status'), ['status'], unique=False)
 
@@ -468,6 +472,7 @@ def downgrade():
     with op.batch_alter_table('opportunity', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_opportunity_status'))
         batch_op.drop_index(batch_op.f('ix_opportunity_customer_name'))
+        batch_op.drop_index('ix_opportunity_customer_id')
         batch_op.drop_index(batch_op.f('ix_opportunity_created_at'))
         batch_op.drop_index('ix_opportunity_assignee_status')
 
@@ -478,8 +483,9 @@ def downgrade():
 
     op.drop_table('customer_order')
     with op.batch_alter_table('contact', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_contact_name'))
-        batch_op.drop_index(batch_op.f('ix_contact_mobile'))
+        batch_op.drop_index('ix_contact_office_phone_search', postgresql_using='gin', postgresql_ops={'office_phone': 'gin_trgm_ops'})
+        batch_op.drop_index('ix_contact_name_search', postgresql_using='gin', postgresql_ops={'name': 'gin_trgm_ops'})
+        batch_op.drop_index('ix_contact_mobile_search', postgresql_using='gin', postgresql_ops={'mobile': 'gin_trgm_ops'})
         batch_op.drop_index(batch_op.f('ix_contact_customer_id'))
 
     op.drop_table('contact')
@@ -487,6 +493,7 @@ def downgrade():
         batch_op.drop_index('uq_churn_case_open_customer', postgresql_where=sa.text("status IN ('warning', 'postponed')"), sqlite_where=sa.text("status IN ('warning', 'postponed')"))
         batch_op.drop_index(batch_op.f('ix_churn_case_status'))
         batch_op.drop_index('ix_churn_case_manager_status')
+        batch_op.drop_index('ix_churn_case_customer_id')
 
     op.drop_table('churn_case')
     with op.batch_alter_table('activity', schema=None) as batch_op:
@@ -504,7 +511,8 @@ def downgrade():
     with op.batch_alter_table('customer', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_customer_status'))
         batch_op.drop_index(batch_op.f('ix_customer_region'))
-        batch_op.drop_index(batch_op.f('ix_customer_name'))
+        batch_op.drop_index('ix_customer_no_search', postgresql_using='gin', postgresql_ops={'no': 'gin_trgm_ops'})
+        batch_op.drop_index('ix_customer_name_search', postgresql_using='gin', postgresql_ops={'name': 'gin_trgm_ops'})
         batch_op.drop_index('ix_customer_manager_status')
         batch_op.drop_index(batch_op.f('ix_customer_level'))
 
