@@ -65,6 +65,7 @@ def _init_extensions(app):
     i18n.compile_catalogs()
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(i18n.translation_dirs())
     babel.init_app(app, locale_selector=i18n.select_locale)
+    app.before_request(i18n.use_package_domain)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.request_loader(load_user_from_request)

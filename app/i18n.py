@@ -2,9 +2,11 @@
 <package>/translations; catalogs are compiled at start when the .po is newer than the .mo."""
 from pathlib import Path
 
+from babel import support
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import request, session
+from flask import has_request_context, request, session
+from flask_babel import Domain, get_locale
 
 APP_DIR = Path(__file__).resolve().parent
 
@@ -25,7 +27,7 @@ def compile_catalogs():
 
 
 def select_locale():
-    from flask import current_app, has_request_context
+    from flask import current_app
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     langs = current_app.config["LANGUAGES"]
@@ -35,3 +37,41 @@ def select_locale():
     if request.path.startswith("/api/"):
         return request.accept_languages.best_match(langs) or current_app.config["BABEL_DEFAULT_LOCALE"]
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+class PackageFirstDomain(Domain):
+    """Merges every catalog, in an order that fits the page: other packages, then the package serving the request
+    (so "Result" reads 执行效果 on sales pages and 处理结果 on service pages), then the shared catalog, which wins
+    everywhere (menu and shell texts never change from page to page)."""
+
+    def get_translations(self):
+        if not has_request_context():
+            return support.NullTranslations()
+        locale = str(get_locale())
+        package = _request_package()
+        key = (locale, package)
+        if key not in self.cache:
+            shared = str(APP_DIR / "translations")
+            own = str(APP_DIR / package / "translations") if package else None
+            dirs = translation_dirs()
+            ordered = [d for d in dirs if d not in (shared, own)] + [d for d in (own, shared) if d in dirs]
+            merged = support.Translations()
+            for dirname in ordered:
+                merged.merge(support.Translations.load(dirname, [locale], "messages"))
+            self.cache[key] = merged
+        return self.cache[key]
+
+
+def _request_package():
+    from flask import current_app
+    bp = current_app.blueprints.get(request.blueprint or "")
+    parts = (bp.import_name if bp else "").split(".")
+    return parts[1] if len(parts) > 2 and parts[0] == "app" else None
+
+
+PACKAGE_DOMAIN = PackageFirstDomain()
+
+
+def use_package_domain():
+    """before_request: route gettext through PackageFirstDomain."""
+    PACKAGE_DOMAIN.as_default()

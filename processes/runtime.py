@@ -7,6 +7,8 @@ form -> run -> engine steps -> save state, sync human_task, next_timer_at, histo
 from uuid import UUID
 
 from sqlalchemy import select, update
+from SpiffWorkflow.bpmn import BpmnEvent
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from processes import clock, forms
@@ -144,6 +146,36 @@ def cancel_process(db, *, key, business_key, user_id=None, reason=None):
     instance.status, instance.ended_at = "cancelled", clock.utcnow()
     step.event("cancelled", data={"reason": reason} if reason else None)
     return step.save(closed_outcome="cancelled")
+
+
+def correlate_message(db, *, key, business_key, message, payload=None, user_id=None):
+    """Deliver a message (e.g. `order_received` from the order import) to the record's active instance.
+
+    Returns the instance when it was waiting for that message, None otherwise (nothing is stored then: SpiffWorkflow
+    would queue an unexpected message in the state forever)."""
+    found = find_instance(db, key, business_key)
+    if found is None:
+        return None
+    instance = lock_instance(db, found.id)
+    if instance.status != "running":
+        return None
+    step = Step.load(db, instance, user_id)
+    if message not in {e.name for e in step.workflow.waiting_events() if e.event_type.startswith("Message")}:
+        return None
+    step.event("message", data={"message": message, "payload": jsonable(payload)})
+    step.advance(lambda wf: wf.catch(BpmnEvent(MessageEventDefinition(message), payload=payload)))
+    return step.save(closed_outcome="interrupted")
+
+
+def set_subject(db, *, key, business_key, subject):
+    """The business record was renamed: keep the inbox and instance lists in step."""
+    subject = (subject or "")[:200] or None
+    instance_ids = select(ProcessInstance.id).where(ProcessInstance.definition_key == key,
+                                                    ProcessInstance.business_key == str(business_key))
+    db.execute(update(ProcessInstance).where(ProcessInstance.id.in_(instance_ids)).values(subject=subject)
+               .execution_options(synchronize_session="fetch"))
+    db.execute(update(HumanTask).where(HumanTask.instance_id.in_(instance_ids)).values(subject=subject)
+               .execution_options(synchronize_session="fetch"))
 
 
 def retry_instance(db, instance_id, *, actor) -> ProcessInstance:

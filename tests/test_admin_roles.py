@@ -191,3 +191,12 @@ def test_builtin_role_shows_its_translated_name_and_keeps_its_label(login, db):
     assert _role(db, "customer_manager").name == "Customer manager"  # still translated in every language
     c.post(f"/admin/roles/{role.id}", data={"name": "大客户经理", "rights": codes})
     assert _role(db, "customer_manager").name == "大客户经理"
+
+
+def test_role_rename_api_bad_input(api, db):
+    c, h = api("admin")
+    role = _role(db, "executive")
+    for body in ({"name": ""}, {"name": "x" * 61}, {}, {"name": "ok", "code": "changed"}):
+        resp = c.patch(f"/api/v1/roles/{role.id}", json=body, headers=h)
+        assert resp.status_code == 422, body
+    assert _role(db, "executive").name == "Executive"

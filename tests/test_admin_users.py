@@ -204,3 +204,25 @@ def test_api_password_reset_signs_the_user_out(api, user):
     assert c.patch(f"/api/v1/users/{target.id}", json={"password": "another-pass"}, headers=h).status_code == 200
     assert mc.get("/api/v1/me", headers=mh).status_code == 401
     api("manager1", "another-pass")
+
+
+@pytest.mark.parametrize("data, field", [
+    ({"name": "", "role": "customer_manager"}, "name"),
+    ({"name": "名" * 61, "role": "customer_manager"}, "name"),
+    ({"name": "李经理", "role": "ghost"}, "role"),
+])
+def test_edit_user_page_bad_input_keeps_input_and_saves_nothing(login, user, data, field):
+    target = user("manager1")
+    resp = login("admin").post(f"/admin/users/{target.id}", data=data)
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    start = html.index(f'id="{field}"')
+    assert 'class="field-error"' in html[start:start + 2000]
+    assert user("manager1").name == "李经理" and user("manager1").role.code == "customer_manager"
+
+
+def test_user_list_api_rejects_bad_filters(api):
+    c, h = api("admin")
+    resp = c.get("/api/v1/users?active=maybe", headers=h)
+    assert resp.status_code == 422 and "active" in resp.get_json()["errors"]
+    assert c.get("/api/v1/users?page=0", headers=h).status_code == 422

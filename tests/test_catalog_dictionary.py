@@ -165,3 +165,14 @@ def test_type_field_autocompletes_from_existing_types(login, entries):
     types = c.get("/catalog/dictionary/types.json").get_json()
     assert types == sorted(["服务类型", "客户等级", "地区", "信用度", "满意度"])
     assert c.get("/catalog/dictionary/types.json?q=客户").get_json() == ["客户等级"]
+
+
+def test_bad_input_on_the_edit_page_saves_nothing(login, db, entries):
+    entry = entries["华南"]
+    before = _snapshot(db)
+    resp = login("admin").post(f"/catalog/dictionary/{entry.id}/edit",
+                               data={"type": "地区", "item": "北京", "value": "华南", "editable": "y"})
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    assert "该类别下已有条目 北京" in html and 'value="北京"' in html
+    assert _snapshot(db) == before

@@ -12,7 +12,8 @@ from processes import clock
 
 _seq = itertools.count(1)
 # A Saturday 02:00 in Shanghai (18:00 UTC on Friday) — when the weekly scan runs.
-SCAN_AT_UTC = datetime(2030, 1, 5, 2, 0, tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+SCAN_AT_UTC = datetime(2030, 1, 5, 2, 0, tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(timezone.utc) \
+    .replace(tzinfo=None)
 
 
 def make_customer(db, *, name=None, manager=None, created_at=None, status="normal", orders=()):

@@ -89,12 +89,40 @@ def test_recheck_closes_as_retained_when_the_customer_ordered_since(db, api, cas
     assert _instance(db, case).status == "completed" and open_tasks(db, case.id) == []
 
 
-def test_postpone_through_the_inbox_task(db, user, case):
+def test_after_a_transfer_the_recheck_hands_the_case_to_the_new_manager(db, api, user, case):
+    from app.customers.transfer_service import transfer_customer
+    c, h = api("manager1")
+    c.post(f"/api/v1/churn-cases/{case.id}/postpone", json={"measure": "电话回访"}, headers=h)
+    transfer_customer(db, case.customer, new_manager_id=user("manager2").id, user=user("supervisor"))
+    advance_clock(timedelta(days=31))
+    _fire_timers(db)
     [task] = open_tasks(db, case.id)
-    runtime.complete_task(db, task.id, actor=actor_for(user("manager1")),
-                          data={"decision": "postpone", "measure": "寄送新品样品"})
+    assert task.assignee_id == user("manager2").id and case.manager_id == user("manager2").id
+    m2, h2 = api("manager2")
+    resp = m2.post(f"/api/v1/churn-cases/{case.id}/confirm", json={"reason": "新经理确认流失"}, headers=h2)
+    assert resp.status_code == 200 and resp.get_json()["status"] == "confirmed"
+
+
+def test_postpone_through_the_inbox_task_page(db, login, user, case):
+    [task] = open_tasks(db, case.id)
+    c = login("manager1")
+    assert f"/churn/{case.id}" in c.get("/inbox/").get_data(as_text=True)  # the inbox links to the case page
+    bad = c.post(f"/inbox/tasks/{task.id}", data={"decision": "postpone", "measure": ""})
+    assert bad.status_code == 422
+    resp = c.post(f"/inbox/tasks/{task.id}", data={"decision": "postpone", "measure": "寄送新品样品"})
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
     assert case.status == "postponed" and [m.text for m in case.measures] == ["寄送新品样品"]
     assert case.measures[0].by_id == user("manager1").id and case.measures[0].at is not None
+    assert open_tasks(db, case.id) == []
+
+
+def test_postpone_through_the_tasks_api(db, api, user, case):
+    [task] = open_tasks(db, case.id)
+    c, h = api("manager1")
+    resp = c.post(f"/api/v1/tasks/{task.id}/complete", headers=h,
+                  json={"data": {"decision": "postpone", "measure": "安排技术交流会"}})
+    assert resp.status_code == 200, resp.get_json()
+    assert case.status == "postponed" and [m.text for m in case.measures] == ["安排技术交流会"]
 
 
 def test_confirm_by_api_marks_the_customer_lost(db, api, case):
@@ -107,12 +135,23 @@ def test_confirm_by_api_marks_the_customer_lost(db, api, case):
     assert c.post(f"/api/v1/churn-cases/{case.id}/confirm", json={"reason": "x"}, headers=h).status_code == 409
 
 
-def test_confirm_through_the_inbox_task(db, user, case):
+def test_confirm_through_the_tasks_api(db, api, case):
     [task] = open_tasks(db, case.id)
-    runtime.complete_task(db, task.id, actor=actor_for(user("manager1")),
-                          data={"decision": "confirm", "reason": "公司已注销"})
+    c, h = api("manager1")
+    missing = c.post(f"/api/v1/tasks/{task.id}/complete", headers=h, json={"data": {"decision": "confirm"}})
+    assert missing.status_code == 422 and "reason" in missing.get_json()["errors"]
+    resp = c.post(f"/api/v1/tasks/{task.id}/complete", headers=h,
+                  json={"data": {"decision": "confirm", "reason": "公司已注销"}})
+    assert resp.status_code == 200 and resp.get_json()["status"] == "completed"
     assert (case.status, case.reason, case.customer.status) == ("confirmed", "公司已注销", "lost")
     assert case.confirmed_at is not None
+
+
+def test_confirm_through_the_inbox_task_page(db, login, case):
+    [task] = open_tasks(db, case.id)
+    resp = login("manager1").post(f"/inbox/tasks/{task.id}", data={"decision": "confirm", "reason": "业务萎缩"})
+    assert resp.status_code == 302
+    assert (case.status, case.reason, case.customer.status) == ("confirmed", "业务萎缩", "lost")
 
 
 def test_the_inbox_form_requires_the_measure_or_the_reason(db, user, case):
@@ -167,17 +206,21 @@ def test_a_back_dated_order_does_not_close_the_case(db, case):
     assert case.status == "warning" and len(open_tasks(db, case.id)) == 1
 
 
-def test_another_manager_is_refused(db, api, user, case):
+def test_another_manager_is_refused(db, api, login, user, case):
     c, h = api("manager2")
     assert c.get(f"/api/v1/churn-cases/{case.id}", headers=h).status_code == 404
     assert c.post(f"/api/v1/churn-cases/{case.id}/postpone", json={"measure": "x"}, headers=h).status_code == 404
     assert c.post(f"/api/v1/churn-cases/{case.id}/confirm", json={"reason": "x"}, headers=h).status_code == 404
     assert case.id not in [i["id"] for i in c.get("/api/v1/churn-cases", headers=h).get_json()["items"]]
     [task] = open_tasks(db, case.id)
+    assert c.post(f"/api/v1/tasks/{task.id}/complete", headers=h,
+                  json={"data": {"decision": "confirm", "reason": "x"}}).status_code == 403
+    assert login("manager2").post(f"/inbox/tasks/{task.id}", data={"decision": "confirm", "reason": "x"}) \
+        .status_code == 403
     with pytest.raises(TaskForbidden):
         runtime.complete_task(db, task.id, actor=actor_for(user("manager2")),
                               data={"decision": "confirm", "reason": "x"})
-    assert case.status == "warning"
+    assert case.status == "warning" and len(open_tasks(db, case.id)) == 1
 
 
 def test_api_validation_errors_name_the_field(db, api, case):

@@ -105,3 +105,11 @@ def test_the_manager_finds_the_warning_in_the_inbox(db, login, cases):
     page = login("manager1").get("/inbox/").get_data(as_text=True)
     assert "甲公司" in page and "乙公司" in page and "丙公司" not in page
     assert len(open_tasks(db, cases["丙公司"])) == 1
+
+
+def test_a_decision_while_the_case_waits_for_its_recheck_answers_409_in_chinese(login, cases):
+    c = login("manager1")
+    case_id = cases["甲公司"]
+    assert c.post(f"/churn/{case_id}/postpone", data={"measure": "第一次回访"}).status_code == 302
+    late = c.post(f"/churn/{case_id}/confirm", data={"reason": "重复提交"})
+    assert late.status_code == 409 and "正在等待重新检查" in late.get_data(as_text=True)

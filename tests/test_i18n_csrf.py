@@ -55,3 +55,18 @@ def test_openapi_document_is_generated_from_the_code(client):
     doc = client.get("/api/v1/openapi.json").get_json()
     assert doc["info"]["title"] == "CRM API"
     assert "/api/v1/auth/login" in doc["paths"] and "/api/v1/me" in doc["paths"]
+
+
+def test_no_package_catalog_contradicts_the_shared_one():
+    """Package catalogs may differ from each other (the serving package's wins on its pages), but the shared
+    catalog's texts (menu, shell) read the same on every page."""
+    def load(po):
+        with po.open("rb") as f:
+            return {m.id: m.string for m in read_po(f) if m.id and m.string}
+    shared = load(APP / "translations" / "zh" / "LC_MESSAGES" / "messages.po")
+    clashes = []
+    for po in APP.glob("*/translations/zh/LC_MESSAGES/messages.po"):
+        for msgid, text in load(po).items():
+            if msgid in shared and shared[msgid] != text:
+                clashes.append(f"{po.parts[-5]}: {msgid!r} {text!r} vs shared {shared[msgid]!r}")
+    assert clashes == []

@@ -55,6 +55,9 @@ def test_edit_and_delete_while_unassigned_then_refused_after_assignment(login, u
     assert db.scalar(select(AuditRecord).where(AuditRecord.entity_id == str(doomed),
                                                AuditRecord.action == "deleted")).data["customer_name"] == "待删除公司"
     _assign(login, user, opp_id)
+    resp = login("supervisor").post(f"{BASE}/{opp_id}/assign", data={"assignee_id": user("manager2").id},
+                                    follow_redirects=True)
+    assert "当前处于“制定并执行开发计划”步骤" in resp.get_data(as_text=True)
     resp = c.post(f"{BASE}/{opp_id}/edit", data={**OPP, "summary": "再改"}, follow_redirects=True)
     assert "只有未指派的销售机会才能修改或删除" in resp.get_data(as_text=True)
     assert c.post(f"{BASE}/{opp_id}/delete").status_code == 302
@@ -101,6 +104,9 @@ def test_development_page_plan_results_and_close(login, user, db, sales_deployed
     late = c.post(f"{BASE}/{opp_id}/plan-items", data={"new-date": "2026-04-01", "new-todo": "太晚"},
                   follow_redirects=True)
     assert "只有开发中的销售机会才能修改开发计划" in late.get_data(as_text=True)
+    again = c.post(f"{BASE}/{opp_id}/close", data={"outcome": "failure"}, follow_redirects=True)
+    assert "该销售机会的流程已结束" in again.get_data(as_text=True)
+    assert db.get(Opportunity, opp_id).status == "succeeded"
     assert open_tasks(db, opp_id) == []
 
 
@@ -118,3 +124,18 @@ def test_list_filters_and_excel_export(login, user, sales_deployed):
     rows = list(load_workbook(io.BytesIO(resp.data)).active.iter_rows(values_only=True))
     assert rows[0][2] == "客户名称"
     assert sorted((r[2], r[-1]) for r in rows[1:]) == [("导出测试乙", "开发中"), ("导出测试甲", "未指派")]
+
+
+def test_inbox_rows_open_the_assign_page_and_the_plan(login, user, sales_deployed):
+    opp_id = _record(login("manager1"), customer_name="收件箱测试公司")
+    s = login("supervisor")
+    inbox = s.get("/inbox/").get_data(as_text=True)
+    assign_url = f"{BASE}/{opp_id}/assign?next=/inbox/"
+    assert "指派销售机会" in inbox and assign_url in inbox and f'href="{BASE}/{opp_id}"' in inbox
+    assert s.get(assign_url).status_code == 200
+    # The return address is only ever a local path.
+    evil = s.get(f"{BASE}/{opp_id}/assign?next=//evil.example/")
+    assert evil.status_code == 200 and 'href="//evil.example/"' not in evil.get_data(as_text=True)
+    resp = s.post(assign_url, data={"assignee_id": user("manager1").id})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/inbox/")
+    assert f"{BASE}/{opp_id}#plan" in login("manager1").get("/inbox/").get_data(as_text=True)

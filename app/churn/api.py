@@ -14,19 +14,19 @@ blp = Blueprint("api_churn", __name__, url_prefix="/api/v1/churn-cases",
                 description="Customer churn cases (客户流失管理)")
 
 
-class MeasureOut(Schema):
+class ChurnMeasureOut(Schema):
     text = fields.String()
     by = fields.Integer(attribute="by_id")
     at = fields.DateTime()
 
 
-class CaseOut(Schema):
+class ChurnCaseOut(Schema):
     id = fields.Integer()
     customer_no = fields.Function(lambda c: c.customer.no)
     customer_name = fields.Function(lambda c: c.customer.name)
     manager_id = fields.Integer(allow_none=True)
     last_order_date = fields.Date(allow_none=True)
-    measures = fields.List(fields.Nested(MeasureOut))
+    measures = fields.List(fields.Nested(ChurnMeasureOut))
     reason = fields.String(allow_none=True)
     confirmed_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
@@ -34,14 +34,14 @@ class CaseOut(Schema):
     status = fields.String(metadata={"enum": list(CHURN_STATUSES)})
 
 
-class CasePage(Schema):
-    items = fields.List(fields.Nested(CaseOut))
+class ChurnCasePage(Schema):
+    items = fields.List(fields.Nested(ChurnCaseOut))
     total = fields.Integer()
     page = fields.Integer()
     per_page = fields.Integer()
 
 
-class CaseQuery(Schema):
+class ChurnCaseQuery(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
     q = fields.String(load_default=None, metadata={"description": "customer name or number"})
@@ -50,15 +50,15 @@ class CaseQuery(Schema):
     status = fields.String(load_default=None, validate=validate.OneOf(CHURN_STATUSES))
 
 
-class PostponeIn(Schema):
+class ChurnPostponeIn(Schema):
     measure = fields.String(required=True, metadata={"description": "the retention measure taken"})
 
 
-class ConfirmIn(Schema):
+class ChurnConfirmIn(Schema):
     reason = fields.String(required=True, metadata={"description": "why the customer was lost"})
 
 
-class ScanOut(Schema):
+class ChurnScanOut(Schema):
     cutoff = fields.Date(metadata={"description": "customers whose last order is before this date were checked"})
     candidates = fields.Integer()
     created = fields.Integer()
@@ -67,8 +67,8 @@ class ScanOut(Schema):
 
 
 @blp.route("")
-@blp.arguments(CaseQuery, location="query")
-@blp.response(200, CasePage)
+@blp.arguments(ChurnCaseQuery, location="query")
+@blp.response(200, ChurnCasePage)
 @requires("churn.view")
 def list_cases(args):
     """Churn cases the caller may see (a manager: their own), newest first."""
@@ -78,7 +78,7 @@ def list_cases(args):
 
 
 @blp.route("/<int:case_id>")
-@blp.response(200, CaseOut)
+@blp.response(200, ChurnCaseOut)
 @requires("churn.view")
 def get_case(case_id):
     """One churn case with its measures."""
@@ -86,8 +86,8 @@ def get_case(case_id):
 
 
 @blp.route("/<int:case_id>/postpone", methods=["POST"])
-@blp.arguments(PostponeIn)
-@blp.response(200, CaseOut)
+@blp.arguments(ChurnPostponeIn)
+@blp.response(200, ChurnCaseOut)
 @requires("churn.handle")
 def postpone(body, case_id):
     """暂缓流失: record a retention measure; 409 when the process is not waiting for the manager."""
@@ -97,8 +97,8 @@ def postpone(body, case_id):
 
 
 @blp.route("/<int:case_id>/confirm", methods=["POST"])
-@blp.arguments(ConfirmIn)
-@blp.response(200, CaseOut)
+@blp.arguments(ChurnConfirmIn)
+@blp.response(200, ChurnCaseOut)
 @requires("churn.handle")
 def confirm(body, case_id):
     """确认流失: the customer becomes lost; 409 when the process is not waiting for the manager."""
@@ -108,7 +108,7 @@ def confirm(body, case_id):
 
 
 @blp.route("/scan", methods=["POST"])
-@blp.response(200, ScanOut)
+@blp.response(200, ChurnScanOut)
 @requires("churn.scan")
 def scan():
     """Run the churn scan now (it also runs every Saturday 02:00); never creates duplicate cases."""

@@ -32,3 +32,9 @@ def recheck(ctx, *, case_id):
 def retain(ctx, *, case_id):
     case = service.mark_retained(ctx.db, case_id=case_id)
     return {"status": case.status}
+
+
+@operation("churn.manager")
+def current_manager(ctx, *, case_id):
+    """Who handles the case now (a customer may have been handed to another manager since the warning)."""
+    return service.open_case(ctx.db, case_id).manager_id

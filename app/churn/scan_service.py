@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app.catalog.models import Order
 from app.churn.models import OPEN_CHURN_STATUSES, ChurnCase
 from app.customers.models import Customer
-from processes import clock
+from processes import clock, runtime
 
 PROCESS_KEY = "customer_churn"
 DEFAULT_RECHECK_AFTER = "P30D"
@@ -67,20 +67,21 @@ def detection_query(cutoff: date, cutoff_utc: datetime):
 
 
 def _insert(db, rows):
-    """Multi-row INSERT … ON CONFLICT (customer_id) WHERE open DO NOTHING RETURNING id, customer_id."""
+    """INSERT … ON CONFLICT (customer_id) WHERE open DO NOTHING RETURNING id, customer_id.
+
+    Executed with a parameter list: SQLAlchemy's insertmanyvalues sends multi-row statements from one cached
+    compiled form (building a 1000-row VALUES clause per batch cost 4× more)."""
     dialect = db.get_bind().dialect.name
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
-    stmt = (insert(ChurnCase).values(rows)
+    stmt = (insert(ChurnCase)
             .on_conflict_do_nothing(index_elements=["customer_id"], index_where=text(_OPEN_PREDICATE))
             .returning(ChurnCase.id, ChurnCase.customer_id))
-    return db.execute(stmt).all()
+    return db.execute(stmt, rows).all()
 
 
 def run_scan(db, *, months: int, tz: str, recheck_after: str = DEFAULT_RECHECK_AFTER, user_id: int | None = None,
              batch_size: int = 1000) -> ScanResult:
     """Open a warning case and start its process for every churned customer; never commits."""
-    from processes.runtime import start_process  # the engine is optional for importing this module (bench, CLI)
-
     now = clock.utcnow()
     cutoff, cutoff_utc = cutoff_for(now, months=months, tz=tz)
     result = ScanResult(cutoff=cutoff)
@@ -94,9 +95,9 @@ def run_scan(db, *, months: int, tz: str, recheck_after: str = DEFAULT_RECHECK_A
         result.skipped += len(batch) - len(inserted)
         for case_id, customer_id in sorted(inserted):
             cust = by_customer[customer_id]
-            start_process(db, PROCESS_KEY, business_key=str(case_id), subject=cust.name, user_id=user_id,
-                          data={"case_id": case_id, "customer_id": customer_id, "manager_id": cust.manager_id,
-                                "recheck_after": recheck_after})
+            runtime.start_process(db, PROCESS_KEY, business_key=str(case_id), subject=cust.name, user_id=user_id,
+                                  data={"case_id": case_id, "customer_id": customer_id, "manager_id": cust.manager_id,
+                                        "recheck_after": recheck_after})
             result.case_ids.append(case_id)
         result.created += len(inserted)
     return result

@@ -15,9 +15,15 @@ from app.common.forms import apply_errors
 from app.common.listing import page_args, paginate, wants_export, xlsx_response
 from app.common.ui import local_time
 from app.db import db_session
+from app.inbox import links
 from processes.errors import EngineError, FormInvalid
 
 bp = Blueprint("churn", __name__, url_prefix="/churn")
+
+# The inbox links a churn task and its record to the case page, which shows the measures and both decisions.
+links.register_record_link(service.PROCESS_KEY, lambda key: url_for("churn.show_case", case_id=int(key)))
+links.register_task_page(service.PROCESS_KEY, service.HANDLE_STEP,
+                         lambda task: url_for("churn.show_case", case_id=int(task.business_key)))
 
 
 def _managers():
@@ -84,6 +90,13 @@ def show_case(case_id):
     return _render_case(service.get_case(db_session, user=current_user, case_id=case_id))
 
 
+_ENGINE_MESSAGES = {
+    "wrong_step": lambda: _("The case is not waiting for a decision now (it may be waiting for its re-check)."),
+    "conflict": lambda: _("Someone else changed this case meanwhile; reload the page and try again."),
+    "task_forbidden": lambda: _("Only the customer's manager can handle this churn case."),
+}
+
+
 def _decide(case_id, form, field, action, done_message):
     case = service.get_case(db_session, user=current_user, case_id=case_id)
     if form.validate_on_submit():
@@ -97,7 +110,9 @@ def _decide(case_id, form, field, action, done_message):
             apply_errors(form, err.extra.get("errors") or {field: [err.detail]})
         except (ServiceError, EngineError) as err:  # wrong step, closed case, another manager
             db_session.rollback()
-            flash(err.detail, "error")
+            # Engine details are English for API clients; the page says it in the user's language.
+            flash(err.detail if isinstance(err, ServiceError) else _ENGINE_MESSAGES.get(
+                err.code, lambda: _("The process could not take this decision now."))(), "error")
             forms = {"postpone_form": form} if field == "measure" else {"confirm_form": form}
             return _render_case(db_session.get(type(case), case_id), status=err.status, **forms)
     forms = {"postpone_form": form} if field == "measure" else {"confirm_form": form}

@@ -143,7 +143,7 @@ def upcoming_timers():
 
 @bp.route("/instances/<int:instance_id>")
 @requires("process.view")
-def show_instance(instance_id):
+def view_instance(instance_id):
     instance = service.get_instance(db_session, instance_id)
     view = overview(db_session, instance)
     steps = service.open_steps(db_session, [instance.id]).get(instance.id, [])
@@ -167,4 +167,4 @@ def retry(instance_id):
             flash(_("The retry failed again: %(error)s", error=instance.error), "warning")
         else:
             flash(_("The process runs again."), "success")
-    return redirect(url_for("processes_ui.show_instance", instance_id=instance_id))
+    return redirect(url_for("processes_ui.view_instance", instance_id=instance_id))

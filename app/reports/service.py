@@ -90,8 +90,8 @@ def composition(db, user, args, page=None):
             str(_l("Not set")) if bucket is None else f"{bucket}")
         rows.append({"bucket": bucket, "label": label, "count": count})
     return Report("composition", str(_l("Customer composition")),
-                  [("label", _l("Group")), ("count", _l("Customers"))], rows,
-                  {"x": [r["label"] for r in rows], "y": [r["count"] for r in rows], "y_label": str(_l("Customers"))})
+                  [("label", _l("Group")), ("count", _l("Number of customers"))], rows,
+                  {"x": [r["label"] for r in rows], "y": [r["count"] for r in rows], "y_label": str(_l("Number of customers"))})
 
 
 def service(db, user, args, page=None):

@@ -5,21 +5,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.guard import requires
-from app.common.errors import Forbidden, ValidationFailed
+from app.common.errors import ValidationFailed
 from app.db import db_session
 from app.sales import history, plan_service, service
 from app.common.forms import apply_errors
 from app.sales.forms import PlanItemForm, ResultForm
-from app.sales.labels import OUTCOME_LABELS, TASK_NAMES, status_label
-from app.sales.views import bp, user_names
-from processes.errors import EngineError, WrongStep
-
-
-def step_name(step):
-    bpmn_id = service.step_ids([step])[0]
-    if bpmn_id in TASK_NAMES:
-        return str(TASK_NAMES[bpmn_id])
-    return step.get("name", bpmn_id) if isinstance(step, dict) else str(getattr(step, "name", bpmn_id))
+from app.sales.labels import OUTCOME_LABELS, status_label
+from app.sales.views import REFUSALS, bp, refuse, step_name, user_names
 
 
 def _render(opp, *, status=200, add_form=None, item_forms=None):
@@ -56,11 +48,11 @@ def _back(opp_id, anchor="plan"):
     return redirect(url_for("sales.show_opportunity", opportunity_id=opp_id) + f"#{anchor}")
 
 
-def _refused(err, opp_id):
+def _refused(err, opp_id, anchor="plan"):
     """A plan change or close the process does not allow now: say why on the opportunity page."""
-    db_session.rollback()
-    flash(err.detail, "warning")
-    return _back(opp_id)
+    if err.status >= 500:
+        raise err
+    return refuse(err, opp_id, anchor)
 
 
 @bp.route("/opportunities/<int:opportunity_id>/plan-items", methods=["POST"])
@@ -75,7 +67,7 @@ def add_plan_item(opportunity_id):
         apply_errors(form, err.errors)
         opp = service.get_opportunity(db_session, user=current_user, opportunity_id=opportunity_id)
         return _render(opp, status=422, add_form=form)
-    except (WrongStep, Forbidden) as err:
+    except REFUSALS as err:
         return _refused(err, opportunity_id)
     db_session.commit()
     flash(_("Plan item added."), "success")
@@ -96,7 +88,7 @@ def update_plan_item(opportunity_id, item_id):
         item = plan_service.get_item(db_session, user=current_user, opportunity_id=opp.id, item_id=item_id)
         return _render(opp, status=422, item_forms={item_id: (form, ResultForm(prefix=f"r{item_id}",
                                                                                data={"result": item.result}))})
-    except (WrongStep, Forbidden) as err:
+    except REFUSALS as err:
         return _refused(err, opportunity_id)
     db_session.commit()
     flash(_("Plan item saved."), "success")
@@ -117,7 +109,7 @@ def record_result(opportunity_id, item_id):
         item = plan_service.get_item(db_session, user=current_user, opportunity_id=opp.id, item_id=item_id)
         plan_form = PlanItemForm(prefix=f"i{item_id}", data={"date": item.date.isoformat(), "todo": item.todo})
         return _render(opp, status=422, item_forms={item_id: (plan_form, form)})
-    except (WrongStep, Forbidden) as err:
+    except REFUSALS as err:
         return _refused(err, opportunity_id)
     db_session.commit()
     flash(_("Result recorded."), "success")
@@ -129,7 +121,7 @@ def record_result(opportunity_id, item_id):
 def remove_plan_item(opportunity_id, item_id):
     try:
         plan_service.remove_item(db_session, user=current_user, opportunity_id=opportunity_id, item_id=item_id)
-    except (WrongStep, Forbidden) as err:
+    except REFUSALS as err:
         return _refused(err, opportunity_id)
     db_session.commit()
     flash(_("Plan item removed."), "success")
@@ -147,10 +139,8 @@ def close_opportunity(opportunity_id):
         db_session.rollback()
         flash("; ".join(m for msgs in err.errors.values() for m in msgs), "warning")
         return _back(opportunity_id, "close")
-    except EngineError as err:
-        if err.status >= 500:
-            raise
-        return _refused(err, opportunity_id)
+    except REFUSALS as err:
+        return _refused(err, opportunity_id, "top")
     db_session.commit()
     flash(_("Opportunity %(id)s closed: %(outcome)s.", id=opp.id, outcome=OUTCOME_LABELS[outcome]), "success")
     return _back(opportunity_id, "top")

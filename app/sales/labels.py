@@ -25,8 +25,8 @@ AUDIT_LABELS = {
     "plan_item_result": _l("Result recorded"),
 }
 
-# Names in sales_opportunity.bpmn and its forms (and the approval variant), listed so the catalog carries their
-# Chinese: pages that show a step or a form translate the English name they read from the model.
+# The steps of sales_opportunity.bpmn (and the approval variant) by BPMN id, for the sales pages in either
+# language; the model itself names them in Chinese, as the inbox and the diagram show them.
 TASK_NAMES = {
     "assign": _l("Assign opportunity"),
     "mark_assigned": _l("Start development"),
@@ -36,14 +36,6 @@ TASK_NAMES = {
     "close_terminated": _l("Close as terminated"),
     "approve_termination": _l("Approve termination"),
 }
-MODEL_TEXTS = (
-    _l("Sales opportunity"), _l("Opportunity recorded"), _l("Outcome?"), _l("Succeeded"), _l("Failed"),
-    _l("Terminated"), _l("Customer manager"), _l("Outcome"), _l("Close the opportunity"),
-    _l("The customer manager who will develop this opportunity."),
-    _l("Plan items and their results are recorded on the opportunity page; this closes the development."),
-    _l("Make the development plan, record the result of each item, then close the opportunity."),
-    _l("Choose the customer manager who will develop this opportunity."),
-)
 
 
 def status_label(code):

@@ -188,6 +188,11 @@ def step_ids(steps):
     return [s.get("bpmn_id") if isinstance(s, dict) else getattr(s, "bpmn_id", s) for s in steps]
 
 
+class StepRefused(WrongStep):
+    """A sales rule refused an action because of where the process is; the detail is already in the user's
+    language (the engine's own WrongStep speaks English to API clients)."""
+
+
 def lock_process(db, opp):
     """Serialise a domain action with the process: take the instance lock first (the engine's own order is
     instance, then the opportunity row its operations update, so no deadlock), then read the opportunity again.
@@ -202,7 +207,7 @@ def lock_process(db, opp):
 def require_step(db, opp, bpmn_id, detail):
     steps = current_steps(db, opp)
     if bpmn_id not in step_ids(steps):
-        raise WrongStep(detail, current_steps=steps)
+        raise StepRefused(detail, current_steps=steps)
 
 
 # --- recording, editing, deleting ------------------------------------------------------------------------------
@@ -226,8 +231,8 @@ def create_opportunity(db, *, user, data, assignee_id=None):
 
 def _require_unassigned(db, opp):
     if opp.status != "unassigned":
-        raise WrongStep(_("Only an unassigned opportunity can be changed or deleted."),
-                        current_steps=current_steps(db, opp))
+        raise StepRefused(_("Only an unassigned opportunity can be changed or deleted."),
+                          current_steps=current_steps(db, opp))
 
 
 def _content(opp):

@@ -10,17 +10,27 @@ from wtforms import SelectChoice
 
 from app.auth.guard import requires, sees_all
 from app.auth.models import User
-from app.common.errors import ValidationFailed
+from app.common.errors import Conflict, Forbidden, ServiceError, ValidationFailed
 from app.common.listing import page_args, paginate, wants_export, xlsx_response
 from app.common.ui import local_time
 from app.db import db_session
+from app.inbox.links import register_record_link, register_task_page
 from app.sales import service
 from app.common.forms import apply_errors
 from app.sales.forms import AssignForm, OpportunityFilterForm, OpportunityForm
-from app.sales.labels import status_label
-from processes.errors import WrongStep
+from app.sales.labels import TASK_NAMES, status_label
+from processes.errors import ConcurrentUpdate, EngineError, WrongStep
 
 bp = Blueprint("sales", __name__, url_prefix="/sales")
+
+# Inbox rows open the sales pages: the record, the assign page (back to the inbox after) and the plan.
+register_record_link(service.PROCESS_KEY,
+                     lambda key: url_for("sales.show_opportunity", opportunity_id=int(key)))
+register_task_page(service.PROCESS_KEY, service.ASSIGN_STEP,
+                   lambda t: url_for("sales.assign_opportunity", opportunity_id=int(t.business_key),
+                                     next=url_for("inbox.index")))
+register_task_page(service.PROCESS_KEY, service.DEVELOP_STEP,
+                   lambda t: url_for("sales.show_opportunity", opportunity_id=int(t.business_key)) + "#plan")
 
 
 def user_names(ids):
@@ -33,6 +43,14 @@ def user_names(ids):
 def manager_choices(blank=None):
     choices = [SelectChoice(m.id, m.name) for m in service.managers(db_session)]
     return ([SelectChoice(0, blank)] if blank else []) + choices
+
+
+def step_name(step):
+    """A current step (as the engine reports it) in the user's language."""
+    bpmn_id = service.step_ids([step])[0]
+    if bpmn_id in TASK_NAMES:
+        return str(TASK_NAMES[bpmn_id])
+    return _(step.get("name") or bpmn_id) if isinstance(step, dict) else str(bpmn_id)
 
 
 def _utc_midnight(day: date):
@@ -82,12 +100,13 @@ def list_opportunities():
 
 def _export(rows):
     names = user_names([o.assignee_id for o in rows] + [o.created_by for o in rows])
+    labels = {code: status_label(code) for code in {o.status for o in rows}}  # translate once, not per row
     headers = [_("No."), _("Source"), _("Customer name"), _("Success probability"), _("Summary"), _("Contact"),
                _("Contact phone"), _("Description"), _("Created by"), _("Created at"), _("Assignee"),
                _("Assigned at"), _("Status")]
     data = ([o.id, o.source or "", o.customer_name, o.probability, o.summary, o.contact or "", o.contact_phone or "",
              o.description, names.get(o.created_by, ""), local_time(o.created_at), names.get(o.assignee_id, ""),
-             local_time(o.assigned_at), status_label(o.status)] for o in rows)
+             local_time(o.assigned_at), labels[o.status]] for o in rows)
     return xlsx_response("opportunities.xlsx", headers, data)
 
 
@@ -111,9 +130,27 @@ def create_opportunity():
     return render_template("sales/form.html", form=form, opp=None, can_assign=can_assign)
 
 
-def _refuse_step(err, opp_id):
-    flash(err.detail, "warning")
-    return redirect(url_for("sales.show_opportunity", opportunity_id=opp_id))
+# 4xx answers that mean "not now" or "not you": the page says why instead of showing an error page.
+REFUSALS = (EngineError, Conflict, Forbidden)
+
+
+def refusal_message(err):
+    if isinstance(err, (service.StepRefused, ServiceError)):
+        return err.detail  # written by the sales services, already translated
+    if isinstance(err, WrongStep):
+        names = [step_name(s) for s in err.extra.get("current_steps") or []]
+        if not names:
+            return _("This cannot be done any more: the opportunity's process has ended.")
+        return _("This cannot be done now: the opportunity is at the step “%(steps)s”.", steps="、".join(names))
+    if isinstance(err, ConcurrentUpdate):
+        return _("Someone changed this opportunity at the same moment; look at it again and retry.")
+    return _("You may not do this step.")
+
+
+def refuse(err, opp_id, anchor="top"):
+    db_session.rollback()
+    flash(refusal_message(err), "warning")
+    return redirect(url_for("sales.show_opportunity", opportunity_id=opp_id) + f"#{anchor}")
 
 
 @bp.route("/opportunities/<int:opportunity_id>/edit", methods=["GET", "POST"])
@@ -131,9 +168,10 @@ def edit_opportunity(opportunity_id):
             db_session.rollback()
             apply_errors(form, err.errors)
             return render_template("sales/form.html", form=form, opp=opp, can_assign=False), 422
-        except WrongStep as err:
-            db_session.rollback()
-            return _refuse_step(err, opp.id)
+        except REFUSALS as err:
+            if err.status >= 500:
+                raise
+            return refuse(err, opp.id)
         db_session.commit()
         flash(_("Opportunity %(id)s saved.", id=opp.id), "success")
         return redirect(url_for("sales.show_opportunity", opportunity_id=opp.id))
@@ -145,9 +183,10 @@ def edit_opportunity(opportunity_id):
 def delete_opportunity(opportunity_id):
     try:
         opp = service.delete_opportunity(db_session, user=current_user, opportunity_id=opportunity_id)
-    except WrongStep as err:
-        db_session.rollback()
-        return _refuse_step(err, opportunity_id)
+    except REFUSALS as err:
+        if err.status >= 500:
+            raise
+        return refuse(err, opportunity_id)
     db_session.commit()
     flash(_("Opportunity %(id)s (%(name)s) deleted.", id=opp.id, name=opp.customer_name), "success")
     return redirect(url_for("sales.list_opportunities"))
@@ -166,23 +205,26 @@ def assign_opportunity(opportunity_id):
         except ValidationFailed as err:
             db_session.rollback()
             apply_errors(form, err.errors)
-            return render_template("sales/assign.html", form=form, opp=opp), 422
-        except WrongStep as err:
-            db_session.rollback()
-            return _refuse_step(err, opp.id)
+            return render_template("sales/assign.html", form=form, opp=opp, back=_back_url()), 422
+        except REFUSALS as err:
+            if err.status >= 500:
+                raise
+            return refuse(err, opp.id)
         db_session.commit()
         flash(_("Opportunity %(id)s assigned to %(name)s.", id=opp.id,
                 name=user_names([opp.assignee_id]).get(opp.assignee_id, "")), "success")
-        return redirect(request.args.get("next") if _safe(request.args.get("next"))
-                        else url_for("sales.list_opportunities"))
+        return redirect(_back_url())
     if opp.status != "unassigned":
         flash(_("Opportunity %(id)s is already assigned.", id=opp.id), "warning")
         return redirect(url_for("sales.show_opportunity", opportunity_id=opp.id))
-    return render_template("sales/assign.html", form=form, opp=opp)
+    return render_template("sales/assign.html", form=form, opp=opp, back=_back_url())
 
 
-def _safe(target):
-    return bool(target) and target.startswith("/") and not target.startswith("//")
+def _back_url():
+    """Where the assign page returns to: the inbox when opened from it, else the list (local paths only)."""
+    target = request.args.get("next") or ""
+    safe = target.startswith("/") and not target.startswith("//") and "\\" not in target
+    return target if safe else url_for("sales.list_opportunities")
 
 
 from app.sales import develop_views  # noqa: E402,F401  (registers the development routes on bp)

@@ -12,7 +12,7 @@ class CreateForm(FlaskForm):
     type = SelectField(_l("Service type"), validators=[DataRequired()])
     customer_id = SelectField(_l("Customer"), coerce=int, validators=[InputRequired()])
     summary = StringField(_l("Summary"), validators=[DataRequired(), Length(max=SUMMARY_MAX)])
-    request = TextAreaField(_l("Service request"), validators=[DataRequired(), Length(max=REQUEST_MAX)])
+    request = TextAreaField(_l("Request details"), validators=[DataRequired(), Length(max=REQUEST_MAX)])
 
 
 class DispatchForm(FlaskForm):
@@ -24,7 +24,7 @@ class HandleForm(FlaskForm):
 
 
 class FeedbackForm(FlaskForm):
-    result = TextAreaField(_l("Result"), validators=[DataRequired(), Length(max=RESULT_MAX)])
+    result = TextAreaField(_l("Handling result"), validators=[DataRequired(), Length(max=RESULT_MAX)])
     # Rendered as five star radio buttons (templates/service/_service.html); a number 1-5 on the wire.
     satisfaction = IntegerField(_l("Satisfaction"), validators=[InputRequired(), NumberRange(min=1, max=5)])
 

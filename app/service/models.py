@@ -29,7 +29,9 @@ class ServiceRequest(Base):
     status: Mapped[str] = mapped_column(String(10), default="new", index=True)
     archived_at: Mapped[datetime | None] = mapped_column(DateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
-    customer = relationship("Customer", lazy="joined")
+    # Loaded on demand: lists load it with the join they filter on (service.query_requests), and the process
+    # operations need only the request row.
+    customer = relationship("Customer")
     creator = relationship("User", foreign_keys=[created_by])
     assignee = relationship("User", foreign_keys=[assignee_id])
     handler = relationship("User", foreign_keys=[handled_by])

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
+from sqlalchemy.orm import contains_eager
 
 from app.auth.guard import sees_all
 from app.auth.models import Role, User
@@ -112,7 +113,8 @@ def get_request(db, *, user, request_id) -> ServiceRequest:
 
 def query_requests(db, *, user, filters: dict):
     """A select of the requests the user may see, narrowed by the archive-query filters (all optional)."""
-    stmt = scoped(select(ServiceRequest).join(Customer, Customer.id == ServiceRequest.customer_id), user)
+    stmt = scoped(select(ServiceRequest).join(Customer, Customer.id == ServiceRequest.customer_id)
+                  .options(contains_eager(ServiceRequest.customer).lazyload(Customer.manager)), user)
     f = {k: v for k, v in filters.items() if v not in (None, "")}
     if "status" in f:
         stmt = stmt.where(ServiceRequest.status == f["status"])
@@ -152,7 +154,7 @@ def check_status_filter(status):
 def delete_request(db, *, user, request_id, reason="deleted before dispatch"):
     """Only a new request can be deleted: the record is kept (deleted_at, audit) and its process cancelled."""
     from processes import runtime
-    sr = get_request(db, user=user, request_id=request_id)
+    sr = lock_process(db, get_request(db, user=user, request_id=request_id))
     if sr.status != "new":
         raise Conflict(_("Service request %(id)s is already %(status)s; only new requests can be deleted.",
                          id=sr.id, status=status_label(sr.status)), current_status=sr.status)
@@ -161,6 +163,19 @@ def delete_request(db, *, user, request_id, reason="deleted before dispatch"):
                        data=dump_request(sr), at=sr.deleted_at))
     runtime.cancel_process(db, key=PROCESS_KEY, business_key=str(sr.id), user_id=user.id, reason=reason)
     db.flush()
+    return sr
+
+
+def lock_process(db, sr):
+    """Take the process instance lock before reading the request again: a dispatch completing at the same moment
+    then either finishes first (and the delete sees `assigned`) or waits for the delete. The engine locks in the
+    same order (instance, then the request its operations update), so the two cannot deadlock."""
+    from processes import runtime
+    from processes.execution import lock_instance
+    instance = runtime.find_instance(db, PROCESS_KEY, str(sr.id))
+    if instance is not None:
+        lock_instance(db, instance.id)
+    db.refresh(sr)
     return sr
 
 

@@ -6,10 +6,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.auth.guard import requires
-from app.common.errors import ValidationFailed
+from app.auth.models import User
+from app.common.errors import Conflict, ValidationFailed
 from app.common.forms import apply_errors
 from app.common.listing import page_args, paginate, wants_export, xlsx_response
 from app.db import db_session
+from app.inbox.links import register_record_link
 from app.service import actions, deadlines, history
 from app.service import service as svc
 from app.service.forms import ArchiveFilter, CreateForm, DispatchForm, FeedbackForm, HandleForm
@@ -19,6 +21,9 @@ from processes.clock import utcnow
 from processes.errors import TaskForbidden, WrongStep
 
 bp = Blueprint("service", __name__, url_prefix="/service")
+
+# Inbox rows and task pages link the request to its page (tasks themselves use the generic form page).
+register_record_link(svc.PROCESS_KEY, lambda business_key: url_for("service.detail", request_id=int(business_key)))
 
 _FIELD_ALIASES = {"assignee": "assignee_id", "customer_no": "customer_id"}
 
@@ -65,7 +70,9 @@ def _step_refused(exc):
 
 
 def _list(stmt, template, export_name, **ctx):
-    stmt = stmt.options(selectinload(ServiceRequest.creator), selectinload(ServiceRequest.assignee))
+    # Names only: skip the roles and rights a User row would otherwise bring along.
+    stmt = stmt.options(*(selectinload(rel).lazyload(User.role) for rel in
+                          (ServiceRequest.creator, ServiceRequest.assignee, ServiceRequest.handler)))
     if wants_export():
         rows = db_session.scalars(stmt.limit(50_000))
         return xlsx_response(export_name, _export_headers(), (_export_row(sr) for sr in rows))
@@ -143,7 +150,12 @@ def dispatch(request_id):
 @bp.route("/<int:request_id>/delete", methods=["POST"])
 @requires("service.dispatch")
 def delete(request_id):
-    svc.delete_request(db_session, user=current_user, request_id=request_id)
+    try:
+        svc.delete_request(db_session, user=current_user, request_id=request_id)
+    except Conflict as exc:  # dispatched meanwhile: say so on the list the user came from
+        db_session.rollback()
+        flash(exc.detail, "warning")
+        return redirect(url_for("service.dispatch_list"))
     db_session.commit()
     flash(_("Service request %(id)s deleted.", id=request_id), "success")
     return redirect(url_for("service.dispatch_list"))
@@ -161,6 +173,11 @@ def handle_list():
 @requires("service.handle")
 def handle(request_id):
     sr = svc.get_request(db_session, user=current_user, request_id=request_id)
+    open_tasks = history.open_tasks_by_request(db_session, [sr.id]).get(sr.id, [])
+    if not any(t.bpmn_id == "handle" and t.assignee_id == current_user.id for t in open_tasks):
+        # Handled already, taken back by an overdue escalation, or someone else's: nothing to do here.
+        flash(_("This request is not waiting for your handling."), "warning")
+        return redirect(url_for("service.detail", request_id=sr.id))
     form = HandleForm()
     if form.validate_on_submit():
         try:
@@ -178,8 +195,7 @@ def handle(request_id):
                     id=request_id), "success")
             return redirect(url_for("service.handle_list"))
     status = 422 if request.method == "POST" else 200
-    return render_template("service/handle.html", sr=sr, form=form,
-                           tasks=history.open_tasks_by_request(db_session, [sr.id])), status
+    return render_template("service/handle.html", sr=sr, form=form, tasks={sr.id: open_tasks}), status
 
 
 @bp.route("/feedback")

@@ -28,6 +28,7 @@
   var host = document.getElementById("modeler");
   if (!host || !window.BpmnJS) { return; }
   var modeler = new window.BpmnJS({ container: host, keyboard: { bindTo: document } });
+  if (window.CrmPropertiesPanel) { window.CrmPropertiesPanel(modeler, document.getElementById("properties")); }
   var result = document.getElementById("editor-result");
   var filename = host.dataset.filename || null;
 

@@ -9,12 +9,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
 from engine_helpers import DEMO_XML, FIXTURES  # noqa: E402
 
 from processes.definitions import deploy_model  # noqa: E402
-from processes.models import HumanTask  # noqa: E402
+from processes.models import HumanTask, ProcessDefinition  # noqa: E402
 from processes.runtime import start_process  # noqa: E402
 
 
 def test_task_form_then_highlighted_diagram(db, page, live_server, sign_in, user):
-    deploy_model(db, DEMO_XML, filename="engine_demo.bpmn", forms_dir=FIXTURES / "forms")
+    v1, _ = deploy_model(db, DEMO_XML, filename="engine_demo.bpmn", forms_dir=FIXTURES / "forms")
     inst = start_process(db, "engine_demo", business_key="W-1", subject="浏览器里的请求",
                          data={"amount": 3, "record": "W-1", "escalate_after": "PT8H"}, user_id=None)
     sign_in(page, "supervisor")
@@ -45,4 +45,25 @@ def test_task_form_then_highlighted_diagram(db, page, live_server, sign_in, user
     page.click("#validate-model")
     page.wait_for_selector("#editor-result.flash")
     assert "模型有效" in page.locator("#editor-result").inner_text()
+
+    # the analyst edits the script in the properties panel: a forbidden import is refused, a good one deploys
+    page.click(".djs-element[data-element-id='Prepare']")
+    script = page.locator("#properties textarea[name=script]")
+    assert "doubled = amount * 2" in script.input_value()
+    script.fill("import os")
+    script.dispatch_event("change")
+    page.click("#validate-model")
+    page.wait_for_selector("#editor-result.warning")
+    assert "import is not allowed" in page.locator("#editor-result").inner_text()
+    script.fill("attempts = 0\ndoubled = amount * 3")
+    script.dispatch_event("change")
+    page.click(".djs-element[data-element-id='Review']")
+    form_field = page.locator("#properties input[name='prop:formJsonSchemaFilename']")
+    assert form_field.input_value() == "engine_review.json"
     page.screenshot(path="/tmp/crm-engine-editor.png")
+    page.click("#deploy-model")
+    page.wait_for_selector("#editor-result.success")
+    assert "已部署为第 2 版" in page.locator("#editor-result").inner_text()
+    v2 = db.scalar(select(ProcessDefinition).where(ProcessDefinition.version == 2))
+    assert "doubled = amount * 3" in v2.bpmn_xml and 'value="engine_review.json"' in v2.bpmn_xml
+    assert v2.forms == v1.forms

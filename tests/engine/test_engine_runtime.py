@@ -142,3 +142,27 @@ def test_boundary_timer_moves_the_task_to_the_supervisor(db, demo, user, actor, 
                                                          .where(ProcessEvent.instance_id == inst.id))]
     complete_task(db, escalated.id, actor=actor("supervisor"), data={"decision": "took it over"})
     assert inst.status == "completed"
+
+
+def test_a_message_from_outside_interrupts_the_waiting_task(db, user):
+    from engine_helpers import FIXTURES
+    from processes.definitions import deploy_model
+    from processes.runtime import correlate_message
+    deploy_model(db, (FIXTURES / "engine_message.bpmn").read_text(encoding="utf-8"), filename="engine_message.bpmn")
+    inst = start_process(db, "engine_message", business_key="K-1", subject="K-1", data={}, user_id=None)
+    assert [t.bpmn_id for t in open_tasks(db, inst)] == ["Decide"]
+    assert correlate_message(db, key="engine_message", business_key="K-1", message="something_else") is None
+    assert correlate_message(db, key="engine_message", business_key="nobody", message="order_received") is None
+    done = correlate_message(db, key="engine_message", business_key="K-1", message="order_received",
+                             payload={"order_no": "X1"})
+    assert done.id == inst.id and inst.status == "completed" and open_tasks(db, inst) == []
+    events = db.scalars(select(ProcessEvent).where(ProcessEvent.instance_id == inst.id)).all()
+    assert any(e.event == "message" and e.data["payload"] == {"order_no": "X1"} for e in events)
+
+
+def test_renaming_the_record_renames_its_inbox_rows(db, demo, user):
+    from processes.runtime import set_subject
+    inst = start(db, demo, user)
+    set_subject(db, key="engine_demo", business_key="R-1", subject="新名字")
+    db.refresh(inst)
+    assert inst.subject == "新名字" and [t.subject for t in open_tasks(db, inst)] == ["新名字"]
