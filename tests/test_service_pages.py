@@ -54,8 +54,9 @@ def test_dispatch_list_dispatches_inline_and_deletes_only_new_requests(login, cl
     assert resp.status_code == 302
     assert db.get(ServiceRequest, a["id"]).status == "assigned"
     assert "甲请求" not in c.get("/service/dispatch").get_data(as_text=True)
-    resp = c.post(f"/service/{a['id']}/delete")  # dispatched meanwhile: refused
-    assert resp.status_code == 409 and db.get(ServiceRequest, a["id"]).deleted_at is None
+    resp = c.post(f"/service/{a['id']}/delete", follow_redirects=True)  # dispatched meanwhile: refused
+    assert "只能删除新创建的服务请求" in resp.get_data(as_text=True)
+    assert db.get(ServiceRequest, a["id"]).deleted_at is None
     assert c.post(f"/service/{b['id']}/delete").status_code == 302
     assert db.get(ServiceRequest, b["id"]).deleted_at is not None
 
@@ -75,11 +76,14 @@ def test_handle_list_shows_only_own_requests_and_records_handling(login, clients
     c = login("manager1")
     page = c.get("/service/handle").get_data(as_text=True)
     assert "归李经理" in page and "归王经理" not in page
-    assert c.get(f"/service/{b['id']}/handle").status_code == 404
+    assert c.get(f"/service/{b['id']}/handle").status_code == 404  # another manager's request
+    assert c.get(f"/service/{a['id']}/handle").status_code == 200
     resp = c.post(f"/service/{a['id']}/handle", data={"handling": ""})
     assert resp.status_code == 422 and 'class="field-error"' in resp.get_data(as_text=True)
     assert c.post(f"/service/{a['id']}/handle", data={"handling": "上门处理"}).status_code == 302
     assert db.get(ServiceRequest, a["id"]).status == "handled"
+    page = c.get(f"/service/{a['id']}/handle", follow_redirects=True).get_data(as_text=True)
+    assert "该服务请求不在等待您处理" in page  # handled already: no second form
 
 
 def test_feedback_list_needs_stars_and_keeps_the_result_text(login, clients, db, user, service_data):

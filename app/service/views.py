@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.guard import requires
 from app.auth.models import User
-from app.common.errors import ValidationFailed
+from app.common.errors import Conflict, ValidationFailed
 from app.common.forms import apply_errors
 from app.common.listing import page_args, paginate, wants_export, xlsx_response
 from app.db import db_session
@@ -150,7 +150,12 @@ def dispatch(request_id):
 @bp.route("/<int:request_id>/delete", methods=["POST"])
 @requires("service.dispatch")
 def delete(request_id):
-    svc.delete_request(db_session, user=current_user, request_id=request_id)
+    try:
+        svc.delete_request(db_session, user=current_user, request_id=request_id)
+    except Conflict as exc:  # dispatched meanwhile: say so on the list the user came from
+        db_session.rollback()
+        flash(exc.detail, "warning")
+        return redirect(url_for("service.dispatch_list"))
     db_session.commit()
     flash(_("Service request %(id)s deleted.", id=request_id), "success")
     return redirect(url_for("service.dispatch_list"))
@@ -168,6 +173,11 @@ def handle_list():
 @requires("service.handle")
 def handle(request_id):
     sr = svc.get_request(db_session, user=current_user, request_id=request_id)
+    open_tasks = history.open_tasks_by_request(db_session, [sr.id]).get(sr.id, [])
+    if not any(t.bpmn_id == "handle" and t.assignee_id == current_user.id for t in open_tasks):
+        # Handled already, taken back by an overdue escalation, or someone else's: nothing to do here.
+        flash(_("This request is not waiting for your handling."), "warning")
+        return redirect(url_for("service.detail", request_id=sr.id))
     form = HandleForm()
     if form.validate_on_submit():
         try:
@@ -185,8 +195,7 @@ def handle(request_id):
                     id=request_id), "success")
             return redirect(url_for("service.handle_list"))
     status = 422 if request.method == "POST" else 200
-    return render_template("service/handle.html", sr=sr, form=form,
-                           tasks=history.open_tasks_by_request(db_session, [sr.id])), status
+    return render_template("service/handle.html", sr=sr, form=form, tasks={sr.id: open_tasks}), status
 
 
 @bp.route("/feedback")
