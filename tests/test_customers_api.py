@@ -142,3 +142,15 @@ def test_openapi_documents_the_customer_resources(client):
                  "/api/v1/customers/{no}/activities", "/api/v1/customers/{no}/orders"):
         assert path in paths, path
     assert {"get", "put", "patch", "delete"} <= set(paths["/api/v1/customers/{no}"])
+
+
+def test_contact_sex_travels_as_a_code_whatever_was_imported(db, api, login):
+    customer = make_customer(db)
+    legacy = add_contact(db, customer, name="导入的联系人", sex="男")
+    c, h = api("manager1")
+    base = f"/api/v1/customers/{customer.no}/contacts"
+    assert c.get(f"{base}/{legacy.id}", headers=h).get_json()["sex"] == "M"
+    created = c.post(base, headers=h, json={"name": "新联系人", "sex": "女"}).get_json()
+    assert created["sex"] == "F"
+    edit = login("manager1").get(f"/customers/{customer.no}/contacts/{legacy.id}/edit").get_data(as_text=True)
+    assert '<option selected value="M">' in edit

@@ -2,6 +2,8 @@
 (ranges, dictionary values, formats) are the services', shared with the pages."""
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from app.customers.validation import sex_code
+
 LIST_SIZE = validate.Range(min=1, max=200)
 
 
@@ -95,7 +97,7 @@ class CustomerTransferOut(Schema):
 class ContactOut(Schema):
     id = fields.Integer()
     name = fields.String()
-    sex = fields.String(allow_none=True, metadata={"description": "M | F"})
+    sex = fields.Function(lambda c: sex_code(c.sex), allow_none=True, metadata={"description": "M | F"})
     position = fields.String(**_TEXT)
     office_phone = fields.String(**_TEXT)
     mobile = fields.String(**_TEXT)
@@ -104,7 +106,7 @@ class ContactOut(Schema):
 
 class ContactIn(Schema):
     name = fields.String()
-    sex = fields.String(allow_none=True)
+    sex = fields.String(allow_none=True, metadata={"description": "M | F (男/女 are accepted)"})
     position = fields.String(**_TEXT)
     office_phone = fields.String(**_TEXT)
     mobile = fields.String(**_TEXT)

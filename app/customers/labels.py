@@ -7,7 +7,9 @@ def customer_statuses():
 
 
 def sexes():
-    return {"M": _("Male"), "F": _("Female")}
+    """Labels by stored value; 男/女 from imported rows read like the codes."""
+    male, female = _("Male"), _("Female")
+    return {"M": male, "F": female, "男": male, "女": female}
 
 
 def process_kinds():

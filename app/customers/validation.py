@@ -11,7 +11,13 @@ POSTCODE_RE = re.compile(r"^[0-9]{6}$")
 # Scheme optional (people type www.example.com); a host with a dot, an optional port and path.
 URL_RE = re.compile(r"^(https?://)?([a-z0-9]([a-z0-9\-]*[a-z0-9])?\.)+[a-z]{2,}(:[0-9]{1,5})?([/?#]\S*)?$",
                     re.IGNORECASE)
-SEXES = ("M", "F")
+# Sex is stored as a code (M | F). Imported and legacy rows may hold 男/女 or English words: read as the codes.
+SEX_CODES = {"m": "M", "f": "F", "男": "M", "女": "F", "male": "M", "female": "F"}
+
+
+def sex_code(value):
+    """M, F, or None for a value that is not a sex."""
+    return SEX_CODES.get(str(value).strip().lower()) if value is not None else None
 
 
 def blank(value):
@@ -170,10 +176,11 @@ class Cleaner:
         value = self._raw(name, False)
         if value is None:
             return
-        if value not in SEXES:
+        code = sex_code(value)
+        if code is None:
             self.error(name, _("Choose male or female."))
         else:
-            self.clean[name] = value
+            self.clean[name] = code
 
     def past_date(self, name, today, required=True):
         """An interaction already happened: a real date, not after today."""

@@ -9,6 +9,7 @@ from app.common.listing import paginate, page_args, wants_export, xlsx_response
 from app.customers import labels, records_service, service
 from app.common.forms import apply_errors, form_data
 from app.customers.forms import ActivityForm, ContactForm
+from app.customers.validation import sex_code
 from app.customers.views import bp
 from app.db import db_session
 
@@ -65,6 +66,8 @@ def edit_contact(no, contact_id):
     customer = _customer(no)
     contact = records_service.get_contact(db_session, customer, contact_id)
     form = ContactForm() if request.method == "POST" else ContactForm(obj=contact)
+    if request.method != "POST":
+        form.sex.data = sex_code(contact.sex) or ""  # an imported 男/女 selects its option
     return _save_form(form, customer, "customers/record_form.html", _("Edit contact %(name)s", name=contact.name),
                       lambda data: records_service.update_contact(db_session, contact, data=data),
                       _("Contact saved."), "contacts")
