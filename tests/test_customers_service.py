@@ -170,3 +170,16 @@ def test_search_pages_count_and_clamp(db, user):
     assert (none.total, none.items) == (0, [])
     plain = search.find_customers(db, user=user("manager2"), page=1, per_page=2)
     assert all(c.manager_id == uid(db, "manager2") for c in plain.items)
+
+
+def test_search_with_many_matches_gives_the_same_page(db, user, monkeypatch):
+    """Past MATCHED_IDS_MAX matches the search stays a subquery; the page must not change."""
+    admin = user("admin")
+    for i in range(4):
+        make_customer(db, name=f"多匹配客户{i}")
+    few = search.find_customers(db, user=admin, q="多匹配客", page=1, per_page=3)
+    monkeypatch.setattr(search, "MATCHED_IDS_MAX", 2)
+    many = search.find_customers(db, user=admin, q="多匹配客", page=1, per_page=3)
+    assert (many.total, [c.id for c in many.items]) == (few.total, [c.id for c in few.items]) == \
+        (4, [c.id for c in few.items])
+    assert [c.name for c in many.items] == ["多匹配客户3", "多匹配客户2", "多匹配客户1"]

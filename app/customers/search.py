@@ -11,6 +11,7 @@ from app.common.listing import Page, paginate
 from app.customers.models import Contact, Customer
 from app.customers.service import VISIBLE_STATUSES, WITH_MANAGER_NAME, scoped
 
+MATCHED_IDS_MAX = 5000
 PHONE_LIKE = re.compile(r"^[0-9+()\- ]+$")
 ASCII_WORD = re.compile(r"^[A-Za-z0-9\-]+$")
 
@@ -55,14 +56,22 @@ def search_ids(q, manager_id=None):
     return union(*parts)
 
 
-def query_customers(*, user, q=None, no=None, name=None, region=None, manager_id=None, level=None, status=None):
-    """The list statement (newest first) for these filters, within what `user` may see."""
+def _search_owner(user, manager_id):
+    """Whose customers a search reads: the user's own without data.all, else the manager filter (or everybody)."""
+    return manager_id if sees_all(user) else user.id
+
+
+def query_customers(*, user, q=None, no=None, name=None, region=None, manager_id=None, level=None, status=None,
+                    matched_ids=None):
+    """The list statement (newest first) for these filters, within what `user` may see. `matched_ids`, when
+    given, are the ids the search text `q` was already found to match."""
     stmt = select(Customer).options(WITH_MANAGER_NAME)
     stmt = stmt.where(Customer.status == status) if status in VISIBLE_STATUSES \
         else stmt.where(Customer.status.in_(VISIBLE_STATUSES))
-    if q and q.strip():
-        owner = manager_id if sees_all(user) else user.id
-        stmt = stmt.where(Customer.id.in_(search_ids(q.strip(), owner)))
+    if matched_ids is not None:
+        stmt = stmt.where(Customer.id.in_(matched_ids))
+    elif q and q.strip():
+        stmt = stmt.where(Customer.id.in_(search_ids(q.strip(), _search_owner(user, manager_id))))
     if no and no.strip():
         stmt = stmt.where(_contains(Customer.no, no.strip().upper()))
     if name and name.strip():
@@ -79,6 +88,15 @@ def query_customers(*, user, q=None, no=None, name=None, region=None, manager_id
 def find_customers(db, *, user, page=1, per_page=20, **filters) -> Page:
     """One page of the list. A text search counts and pages in one pass: its matches are found by scanning
     indexes that cannot also give the order, so running it twice (count, then page) would double the cost."""
+    q = (filters.get("q") or "").strip()
+    if len(q) >= 3:
+        # Found through the trigram indexes, the matching ids come first when they are not too many: PostgreSQL
+        # then fetches those customers by key instead of guessing how many match and scanning the customer table
+        # to join them. (Shorter texts are scanned for anyway; one query is cheaper then.)
+        matches = search_ids(q, _search_owner(user, filters.get("manager_id"))).subquery()
+        ids = list(db.scalars(select(matches.c[0]).limit(MATCHED_IDS_MAX + 1)))
+        if len(ids) <= MATCHED_IDS_MAX:
+            filters = {**filters, "matched_ids": ids}
     stmt = query_customers(user=user, **filters)
     if any((filters.get(k) or "").strip() for k in ("q", "no", "name")):
         return _paginate_in_one_pass(db, stmt, page, per_page)
