@@ -1,23 +1,25 @@
 """Domain actions racing the process, each on its own connection and thread (commits for real, so it cleans up):
 plan items added while the manager closes, and a delete racing an assignment. Whatever the interleaving, the
 opportunity, its plan and its process agree afterwards."""
-import threading
-from contextlib import contextmanager
 
 import pytest
+from fixtures.sales_support import OPP, ROOT
+from race_support import (
+    committed_session,
+    drop_definition,
+    drop_instances,
+    race,
+    users_by_name,
+)
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from app.auth.models import User
-from app.common.errors import ServiceError
 from app.common.models import AuditRecord
 from app.db import make_engine
 from app.sales import plan_service, service
 from app.sales.models import Opportunity, PlanItem
-from fixtures.sales_support import OPP, ROOT
 from processes.definitions import deploy_model
-from processes.errors import EngineError
-from processes.models import HumanTask, ProcessDefinition, ProcessEvent, ProcessInstance
+from processes.models import HumanTask, ProcessInstance
 
 ADDERS = 6
 
@@ -35,36 +37,22 @@ def real_engine(app, engine):
     with Session(eng) as s:
         ids = created["opportunities"]
         keys = [str(i) for i in ids]
-        instances = s.scalars(select(ProcessInstance.id).where(ProcessInstance.definition_key == "sales_opportunity",
-                                                               ProcessInstance.business_key.in_(keys))).all()
-        s.execute(delete(ProcessEvent).where(ProcessEvent.instance_id.in_(instances)))
-        s.execute(delete(HumanTask).where(HumanTask.instance_id.in_(instances)))
-        s.execute(delete(ProcessInstance).where(ProcessInstance.id.in_(instances)))
+        drop_instances(s, "sales_opportunity", keys)
         s.execute(delete(AuditRecord).where(AuditRecord.entity == "opportunity", AuditRecord.entity_id.in_(keys)))
         s.execute(delete(PlanItem).where(PlanItem.opportunity_id.in_(ids)))
         s.execute(delete(Opportunity).where(Opportunity.id.in_(ids)))
-        if created["definition"]:
-            s.execute(delete(ProcessEvent).where(ProcessEvent.event == "deployed",
-                                                 ProcessEvent.data["definition_id"].as_integer()
-                                                 == created["definition"]))
-            s.execute(delete(ProcessDefinition).where(ProcessDefinition.id == created["definition"]))
+        drop_definition(s, created["definition"])
         s.commit()
     eng.dispose()
 
 
-@contextmanager
-def _session(app, eng):
-    with app.test_request_context(), Session(eng) as s:
-        yield s
 
 
-def _users(s):
-    return {u.username: u for u in s.scalars(select(User))}
 
 
 def _opportunity(app, eng, created, *, assigned):
-    with _session(app, eng) as s:
-        users = _users(s)
+    with committed_session(app, eng) as s:
+        users = users_by_name(s)
         opp = service.create_opportunity(s, user=users["supervisor"], data=OPP,
                                          assignee_id=users["manager1"].id if assigned else None)
         s.commit()
@@ -72,32 +60,6 @@ def _opportunity(app, eng, created, *, assigned):
         return opp.id
 
 
-def _race(app, eng, jobs):
-    """Run the jobs at the same moment; each answers 'ok' or the error code it was refused with."""
-    barrier = threading.Barrier(len(jobs))
-    results = [None] * len(jobs)
-
-    def worker(i, job):
-        with _session(app, eng) as s:
-            users = _users(s)
-            barrier.wait()
-            try:
-                job(s, users)
-                s.commit()
-                results[i] = "ok"
-            except (ServiceError, EngineError) as err:
-                s.rollback()
-                results[i] = err.code
-            except Exception as exc:  # a deadlock or anything else fails the test
-                s.rollback()
-                results[i] = repr(exc)
-
-    threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    return results
 
 
 def test_plan_items_never_land_after_a_concurrent_close(app, real_engine):
@@ -111,7 +73,7 @@ def test_plan_items_never_land_after_a_concurrent_close(app, real_engine):
     def close(s, u):
         service.close_opportunity(s, user=u["manager1"], opportunity_id=opp_id, outcome="failure")
 
-    results = _race(app, eng, [add(n) for n in range(ADDERS)] + [close])
+    results = race(app, eng, [add(n) for n in range(ADDERS)] + [close])
     # Losers are told to retry (409): on SQLite a writer whose snapshot went stale gets `conflict`.
     assert set(results) <= {"ok", "wrong_step", "conflict"} and "ok" in results, results
     with Session(eng) as s:
@@ -134,7 +96,7 @@ def test_a_delete_racing_an_assignment_leaves_one_consistent_outcome(app, real_e
     def assign(s, u):
         service.assign_opportunity(s, user=u["supervisor"], opportunity_id=opp_id, assignee_id=u["manager2"].id)
 
-    results = _race(app, eng, [remove, assign])
+    results = race(app, eng, [remove, assign])
     assert sorted(results) in (["conflict", "ok"], ["ok", "wrong_step"]), results
     with Session(eng) as s:
         opp = s.get(Opportunity, opp_id)

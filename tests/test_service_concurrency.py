@@ -1,15 +1,20 @@
 """Service actions racing each other, each on its own connection and thread (commits for real, so it cleans up):
 a delete racing a dispatch, and two dispatches of the same request. Whatever the interleaving, the request and
 its process agree afterwards."""
-import threading
-from contextlib import contextmanager
 from datetime import datetime
 
 import pytest
+from race_support import (
+    committed_session,
+    drop_definition,
+    drop_instances,
+    race,
+    users_by_name,
+)
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
+from test_service_helpers import ROOT
 
-from app.auth.models import User
 from app.catalog.models import DictionaryEntry
 from app.common.errors import ServiceError
 from app.common.models import AuditRecord
@@ -20,8 +25,7 @@ from app.service import service as svc
 from app.service.models import ServiceRequest
 from processes.definitions import deploy_model
 from processes.errors import EngineError
-from processes.models import HumanTask, ProcessDefinition, ProcessEvent, ProcessInstance
-from test_service_helpers import ROOT
+from processes.models import HumanTask, ProcessInstance
 
 LIMITS = deadlines.settings({})
 
@@ -49,69 +53,29 @@ def real_engine(app, engine):
     with Session(eng) as s:
         ids = created["requests"]
         keys = [str(i) for i in ids]
-        instances = s.scalars(select(ProcessInstance.id).where(ProcessInstance.definition_key == svc.PROCESS_KEY,
-                                                               ProcessInstance.business_key.in_(keys))).all()
-        s.execute(delete(ProcessEvent).where(ProcessEvent.instance_id.in_(instances)))
-        s.execute(delete(HumanTask).where(HumanTask.instance_id.in_(instances)))
-        s.execute(delete(ProcessInstance).where(ProcessInstance.id.in_(instances)))
+        drop_instances(s, svc.PROCESS_KEY, keys)
         s.execute(delete(AuditRecord).where(AuditRecord.entity == "service_request", AuditRecord.entity_id.in_(keys)))
         s.execute(delete(ServiceRequest).where(ServiceRequest.id.in_(ids)))
         s.execute(delete(Customer).where(Customer.id == created["customer"]))
         s.execute(delete(DictionaryEntry).where(DictionaryEntry.id.in_(created["types"])))
-        if created["definition"]:
-            s.execute(delete(ProcessEvent).where(ProcessEvent.event == "deployed",
-                                                 ProcessEvent.data["definition_id"].as_integer()
-                                                 == created["definition"]))
-            s.execute(delete(ProcessDefinition).where(ProcessDefinition.id == created["definition"]))
+        drop_definition(s, created["definition"])
         s.commit()
     eng.dispose()
 
 
-@contextmanager
-def _session(app, eng):
-    with app.test_request_context(), Session(eng) as s:
-        yield s
 
 
-def _users(s):
-    return {u.username: u for u in s.scalars(select(User))}
 
 
 def _request(app, eng, created):
-    with _session(app, eng) as s:
-        sr = svc.create_request(s, user=_users(s)["service1"], type="投诉", summary="并发", request="并发测试",
+    with committed_session(app, eng) as s:
+        sr = svc.create_request(s, user=users_by_name(s)["service1"], type="投诉", summary="并发", request="并发测试",
                                 customer_id=created["customer"], limits=LIMITS)
         s.commit()
         created["requests"].append(sr.id)
         return sr.id
 
 
-def _race(app, eng, jobs):
-    """Run the jobs at the same moment; each answers 'ok' or the error code it was refused with."""
-    barrier = threading.Barrier(len(jobs))
-    results = [None] * len(jobs)
-
-    def worker(i, job):
-        with _session(app, eng) as s:
-            users = _users(s)
-            barrier.wait()
-            try:
-                job(s, users)
-                s.commit()
-                results[i] = "ok"
-            except (ServiceError, EngineError) as err:
-                s.rollback()
-                results[i] = err.code
-            except Exception as exc:  # a deadlock or anything else fails the test
-                s.rollback()
-                results[i] = repr(exc)
-
-    threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    return results
 
 
 def _state(eng, request_id):
@@ -134,7 +98,7 @@ def test_a_delete_racing_a_dispatch_leaves_one_consistent_outcome(app, real_engi
     def dispatch(s, u):
         actions.dispatch(s, user=u["supervisor"], request_id=request_id, assignee_id=u["manager1"].id)
 
-    results = _race(app, eng, [remove, dispatch])
+    results = race(app, eng, [remove, dispatch])
     # The loser is told why: deleted first -> the dispatch finds no request (404) or no step (409);
     # dispatched first -> the delete is refused (409). On SQLite a stale writer gets `conflict`.
     assert results.count("ok") == 1 and set(results) <= {"ok", "conflict", "wrong_step", "not_found"}, results
@@ -153,12 +117,12 @@ def test_two_supervisors_dispatching_at_once_dispatch_once(app, real_engine):
         return lambda s, u: actions.dispatch(s, user=u["supervisor"], request_id=request_id,
                                              assignee_id=u[name].id)
 
-    results = _race(app, eng, [dispatch_to("manager1"), dispatch_to("manager2")])
+    results = race(app, eng, [dispatch_to("manager1"), dispatch_to("manager2")])
     assert sorted(results)[1] == "ok" and sorted(results)[0] in ("conflict", "wrong_step"), results
     sr, status, steps = _state(eng, request_id)
     winner = "manager1" if results[0] == "ok" else "manager2"
     with Session(eng) as s:
-        assert sr.assignee_id == _users(s)[winner].id
+        assert sr.assignee_id == users_by_name(s)[winner].id
     assert (sr.status, status, steps) == ("assigned", "running", ["handle"])
 
 
@@ -171,16 +135,16 @@ def test_a_dispatch_landing_while_a_delete_reads_the_request_makes_the_delete_re
     def get_then_someone_dispatches(db, *, user, request_id):
         sr = real_get(db, user=user, request_id=request_id)
         assert sr.status == "new"
-        with _session(app, eng) as other:
-            actions.dispatch(other, user=_users(other)["supervisor"], request_id=request_id,
-                             assignee_id=_users(other)["manager1"].id)
+        with committed_session(app, eng) as other:
+            actions.dispatch(other, user=users_by_name(other)["supervisor"], request_id=request_id,
+                             assignee_id=users_by_name(other)["manager1"].id)
             other.commit()
         return sr
 
     monkeypatch.setattr(svc, "get_request", get_then_someone_dispatches)
-    with _session(app, eng) as s:
+    with committed_session(app, eng) as s:
         with pytest.raises((ServiceError, EngineError)) as refused:
-            svc.delete_request(s, user=_users(s)["supervisor"], request_id=request_id)
+            svc.delete_request(s, user=users_by_name(s)["supervisor"], request_id=request_id)
         s.rollback()
     assert refused.value.code in ("conflict",)  # 409 either way: status moved on (PG), or stale snapshot (SQLite)
     sr, status, steps = _state(eng, request_id)
