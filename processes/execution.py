@@ -4,7 +4,8 @@ processes.runtime builds its public functions from these pieces.
 """
 import json
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import defer
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -13,8 +14,8 @@ from SpiffWorkflow.util.task import TaskState
 
 from processes import clock, inbox_sync, store, timers
 from processes.definitions import parsed_for
-from processes.errors import ConcurrentUpdate, InstanceNotFound
-from processes.models import ProcessDefinition, ProcessEvent, ProcessInstance
+from processes.errors import ConcurrentUpdate, InstanceNotFound, TaskNotFound
+from processes.models import HumanTask, ProcessDefinition, ProcessEvent, ProcessInstance
 from processes.scripting import CrmScriptEngine, ServiceTaskFailed
 
 MAX_EVENT_DATA = 4000  # characters of JSON kept per history row
@@ -40,12 +41,20 @@ def rejecting_cause(exc):
     return None
 
 
-def lock_instance(db, instance_id):
-    """Row lock (SELECT ... FOR UPDATE on PostgreSQL) and a fresh read.
+def lock_instance(db, instance_id=None, *, task_id=None):
+    """The instance, locked and read fresh (see lock_with_definition)."""
+    return lock_with_definition(db, instance_id, task_id=task_id)[0]
+
+
+def lock_with_definition(db, instance_id=None, *, task_id=None):
+    """(instance, definition): row lock (SELECT ... FOR UPDATE on PostgreSQL) and a fresh read of the instance, by its id or by the id of
+    one of its inbox tasks. Its definition row (without the XML) comes in the same round trip.
 
     SQLite has no row locks: a no-op UPDATE takes the database write lock up front (waiting for other writers),
     so two completions queue instead of both running the step; a transaction whose snapshot went stale meanwhile
     cannot take it and answers ConcurrentUpdate."""
+    if task_id is not None:
+        instance_id = select(HumanTask.instance_id).where(HumanTask.id == task_id).scalar_subquery()
     if db.get_bind().dialect.name == "sqlite":
         try:
             db.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id)
@@ -55,11 +64,23 @@ def lock_instance(db, instance_id):
             if "locked" not in str(err):
                 raise
             raise ConcurrentUpdate("the process instance is being changed by someone else; try again") from None
-    instance = db.scalars(select(ProcessInstance).where(ProcessInstance.id == instance_id)
-                          .with_for_update().execution_options(populate_existing=True)).first()
-    if instance is None:
+    row = db.execute(select(ProcessInstance, ProcessDefinition)
+                     .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+                     .options(defer(ProcessDefinition.bpmn_xml))
+                     .where(ProcessInstance.id == instance_id)
+                     .with_for_update(of=ProcessInstance).execution_options(populate_existing=True)).first()
+    if row is None:
+        if task_id is not None:
+            raise TaskNotFound(f"task {task_id} not found")
         raise InstanceNotFound(f"process instance {instance_id} not found")
-    return instance
+    return row[0], row[1]
+
+
+def open_tasks(db, instance_id):
+    """The instance's inbox rows that are still open, read fresh (call it under the instance lock)."""
+    return db.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id,
+                                              HumanTask.completed_at.is_(None)).order_by(HumanTask.id)
+                      .execution_options(populate_existing=True)).all()
 
 
 class Step:
@@ -70,6 +91,7 @@ class Step:
         self.parsed = parsed_for(definition)
         self.engine = CrmScriptEngine(db, instance, user_id)
         self.events = []
+        self.open_rows = None  # the instance's open inbox rows when the caller has read them under the lock
         if workflow is None:
             workflow = store.load_state(instance.state, self.parsed.spec, self.parsed.subprocess_specs, self.engine)
         else:
@@ -91,7 +113,7 @@ class Step:
 
     def event(self, event, task=None, data=None, system=False):
         """Queue a history row; `system` rows (automatic steps, timers) carry no user."""
-        self.events.append(ProcessEvent(
+        self.events.append(dict(
             instance_id=self.instance.id, task_uuid=str(task.id) if task is not None else None,
             bpmn_id=task.task_spec.bpmn_id if task is not None else None, event=event,
             user_id=None if system else self.user_id, data=data, at=clock.utcnow()))
@@ -140,8 +162,9 @@ class Step:
             self.event("completed", system=True)
         inst.state = store.dump_state(wf)
         inst.next_timer_at = None if inst.status in ("completed", "cancelled") else timers.next_timer_at(wf)
-        problems = inbox_sync.sync(self.db, inst, wf, completed_uuid=completed_uuid, completed_by=completed_by,
-                                   closed_outcome=closed_outcome)
+        problems, new_rows = inbox_sync.sync(self.db, inst, wf, completed_uuid=completed_uuid,
+                                             completed_by=completed_by, closed_outcome=closed_outcome,
+                                             open_rows=self.open_rows)
         if problems and inst.status != "error":
             self.fail("; ".join(problems))
         try:
@@ -149,9 +172,13 @@ class Step:
         except StaleDataError:
             raise ConcurrentUpdate("the process instance was changed by someone else; reload and try again") \
                 from None
-        self.db.add_all(self.events)
+        # New inbox rows and history go in as plain multi-row INSERTs: nothing reads them back in this step, and
+        # the unit of work costs more than the statements themselves on the completion path.
+        if new_rows:
+            self.db.execute(insert(HumanTask), new_rows)
+        if self.events:
+            self.db.execute(insert(ProcessEvent), self.events)
         self.events = []
-        self.db.flush()
         return inst
 
 

@@ -25,18 +25,20 @@ def _assignee(workflow, task):
     return int(value)
 
 
-def sync(db, instance, workflow, *, completed_uuid=None, completed_by=None, closed_outcome="interrupted"):
-    """Insert rows for new READY user tasks, close rows whose task is no longer READY.
+def sync(db, instance, workflow, *, completed_uuid=None, completed_by=None, closed_outcome="interrupted",
+         open_rows=None):
+    """Close rows whose task is no longer READY and work out the rows of new READY user tasks.
 
-    Returns a list of problems (e.g. an assignee expression that failed); the caller puts the instance in error.
+    Returns (problems, new rows as dicts for one multi-row INSERT); problems (e.g. an assignee expression that failed); the caller puts the instance in error.
     A task whose assignee cannot be worked out gets no row rather than landing in the whole lane's inbox.
+    `open_rows`: the open rows when the caller has already read them under the instance lock.
     """
     now = clock.utcnow()
     ready = {}
     if instance.status not in ("completed", "cancelled"):
         ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
-    rows = db.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id,
-                                              HumanTask.completed_at.is_(None))).all()
+    rows = open_rows if open_rows is not None else db.scalars(
+        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.completed_at.is_(None))).all()
     open_uuids = set()
     for row in rows:
         if row.task_uuid in ready:
@@ -48,7 +50,7 @@ def sync(db, instance, workflow, *, completed_uuid=None, completed_by=None, clos
             row.outcome, row.completed_by = "completed", completed_by
         else:
             row.outcome = closed_outcome
-    problems = []
+    problems, new_rows = [], []
     for uuid, task in ready.items():
         if uuid in open_uuids:
             continue
@@ -58,9 +60,10 @@ def sync(db, instance, workflow, *, completed_uuid=None, completed_by=None, clos
         except Exception as err:  # a modelling error: report it, the instance goes to the error state
             problems.append(f"{spec.bpmn_id}: the assignee expression failed: {err}")
             continue
-        db.add(HumanTask(
+        new_rows.append(dict(
             instance_id=instance.id, task_uuid=uuid, process_key=instance.definition_key,
             business_key=instance.business_key, subject=instance.subject, bpmn_id=spec.bpmn_id,
             name=spec.bpmn_name or spec.bpmn_id, role=getattr(spec, "lane", None), assignee_id=assignee,
-            form=_properties(spec).get("formJsonSchemaFilename"), created_at=now, due_at=due_for(task)))
-    return problems
+            claimed_by=None, form=_properties(spec).get("formJsonSchemaFilename"), created_at=now,
+            due_at=due_for(task)))
+    return problems, new_rows

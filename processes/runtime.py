@@ -15,7 +15,7 @@ from processes import clock, forms
 from processes.definitions import latest_or_fail
 from processes.errors import (ConcurrentUpdate, InstanceInError, InstanceNotFound, TaskForbidden, TaskNotFound,
                               WrongStep)
-from processes.execution import Step, jsonable, lock_instance
+from processes.execution import Step, jsonable, lock_instance, lock_with_definition, open_tasks
 from processes.models import HumanTask, ProcessEvent, ProcessInstance
 
 ACTIVE = ("running", "error")
@@ -62,18 +62,24 @@ def _open_task(db, task_id):
     return task
 
 
-def _complete(db, task, *, actor, data, trusted):
-    _check_actor(task, actor)
-    instance = lock_instance(db, task.instance_id)
-    db.refresh(task)  # read again under the lock: a concurrent completion has committed by now
-    if task.completed_at is not None:
+def _complete(db, task_id, *, actor, data, trusted):
+    # Lock first, then read the task and its siblings fresh: a concurrent completion has committed by now, and
+    # the rows read here are the ones the inbox sync updates (no second read).
+    instance, definition = lock_with_definition(db, task_id=task_id)
+    rows = open_tasks(db, instance.id)
+    task = next((r for r in rows if r.id == task_id), None)
+    if task is None:
+        task = _open_task(db, task_id)
+        _check_actor(task, actor)
         raise ConcurrentUpdate("this task has already been completed", task_id=task.id)
+    _check_actor(task, actor)
     if instance.status == "error":
         raise InstanceInError("the process stopped on an error; an administrator must retry it",
                               error=instance.error)
     if instance.status != "running":
         raise WrongStep(f"the process is {instance.status}", current_steps=[])
-    step = Step.load(db, instance, actor.id)
+    step = Step(db, instance, definition, actor.id)
+    step.open_rows = rows
     schema, _ui = forms.form_documents(step.definition.forms, task.form)
     clean = forms.validate(db, schema, data)
     if trusted:  # domain services may pass more than the form shows (e.g. record ids)
@@ -94,7 +100,7 @@ def _complete(db, task, *, actor, data, trusted):
 
 def complete_task(db, task_id, *, actor, data=None) -> ProcessInstance:
     """Complete an inbox task (human_task.id) as `actor` with form `data` (validated, only declared fields)."""
-    return _complete(db, _open_task(db, task_id), actor=actor, data=data or {}, trusted=False)
+    return _complete(db, task_id, actor=actor, data=data or {}, trusted=False)
 
 
 def find_instance(db, key, business_key):
@@ -130,7 +136,7 @@ def complete_step(db, *, key, business_key, bpmn_id, actor, data=None) -> Proces
         names = ", ".join(t.name for t in tasks) or instance.status
         raise WrongStep(f"the process is not at step '{bpmn_id}' (it is at: {names})",
                         current_steps=[_step_info(t) for t in tasks])
-    return _complete(db, match[0], actor=actor, data=data or {}, trusted=True)
+    return _complete(db, match[0].id, actor=actor, data=data or {}, trusted=True)
 
 
 def cancel_process(db, *, key, business_key, user_id=None, reason=None):

@@ -212,13 +212,14 @@ def test_another_manager_is_refused(db, api, login, user, case):
     assert c.post(f"/api/v1/churn-cases/{case.id}/postpone", json={"measure": "x"}, headers=h).status_code == 404
     assert c.post(f"/api/v1/churn-cases/{case.id}/confirm", json={"reason": "x"}, headers=h).status_code == 404
     assert case.id not in [i["id"] for i in c.get("/api/v1/churn-cases", headers=h).get_json()["items"]]
-    [task] = open_tasks(db, case.id)
-    assert c.post(f"/api/v1/tasks/{task.id}/complete", headers=h,
+    # the id, not the row: each request below ends by closing the session the test shares with the app
+    [task_id] = [t.id for t in open_tasks(db, case.id)]
+    assert c.post(f"/api/v1/tasks/{task_id}/complete", headers=h,
                   json={"data": {"decision": "confirm", "reason": "x"}}).status_code == 403
-    assert login("manager2").post(f"/inbox/tasks/{task.id}", data={"decision": "confirm", "reason": "x"}) \
+    assert login("manager2").post(f"/inbox/tasks/{task_id}", data={"decision": "confirm", "reason": "x"}) \
         .status_code == 403
     with pytest.raises(TaskForbidden):
-        runtime.complete_task(db, task.id, actor=actor_for(user("manager2")),
+        runtime.complete_task(db, task_id, actor=actor_for(user("manager2")),
                               data={"decision": "confirm", "reason": "x"})
     assert case.status == "warning" and len(open_tasks(db, case.id)) == 1
 
