@@ -155,7 +155,9 @@ class Step:
         failed = self.workflow.get_tasks(state=TaskState.ERROR)
         self.event("error", failed[0] if failed else None, data={"message": message}, system=True)
 
-    def save(self, *, completed_uuid=None, completed_by=None, closed_outcome="interrupted"):
+    def finish(self, *, completed_uuid=None, completed_by=None, closed_outcome="interrupted"):
+        """Work out what the step leaves behind: status, state, next timer, closed inbox rows (updated in place),
+        history; returns the new inbox rows as dicts. Nothing is written yet."""
         inst, wf, now = self.instance, self.workflow, clock.utcnow()
         if inst.status == "running" and wf.is_completed():
             inst.status, inst.ended_at = "completed", now
@@ -167,6 +169,11 @@ class Step:
                                              open_rows=self.open_rows)
         if problems and inst.status != "error":
             self.fail("; ".join(problems))
+        return new_rows
+
+    def save(self, **kwargs):
+        inst = self.instance
+        new_rows = self.finish(**kwargs)
         try:
             self.db.flush()
         except StaleDataError:

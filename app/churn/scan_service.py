@@ -93,12 +93,13 @@ def run_scan(db, *, months: int, tz: str, recheck_after: str = DEFAULT_RECHECK_A
         inserted = _insert(db, [{"customer_id": r.id, "manager_id": r.manager_id, "last_order_date": r.last_order_date,
                                  "status": "warning", "created_at": now} for r in batch])
         result.skipped += len(batch) - len(inserted)
-        for case_id, customer_id in sorted(inserted):
-            cust = by_customer[customer_id]
-            runtime.start_process(db, PROCESS_KEY, business_key=str(case_id), subject=cust.name, user_id=user_id,
-                                  data={"case_id": case_id, "customer_id": customer_id, "manager_id": cust.manager_id,
-                                        "recheck_after": recheck_after})
-            result.case_ids.append(case_id)
+        inserted = sorted(inserted)
+        runtime.start_processes(db, PROCESS_KEY, [
+            {"business_key": case_id, "subject": by_customer[customer_id].name,
+             "data": {"case_id": case_id, "customer_id": customer_id,
+                      "manager_id": by_customer[customer_id].manager_id, "recheck_after": recheck_after}}
+            for case_id, customer_id in inserted], user_id=user_id)
+        result.case_ids += [case_id for case_id, _customer_id in inserted]
         result.created += len(inserted)
     return result
 
