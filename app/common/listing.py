@@ -17,14 +17,20 @@ class Page:
     total: int
     page: int
     per_page: int
+    # False when the rows were counted only up to a limit: there are more than `total` (shown as "1000+").
+    total_exact: bool = True
 
     @property
     def pages(self):
         return max(1, math.ceil(self.total / self.per_page))
 
+    @property
+    def has_next(self):
+        return self.page < self.pages or not self.total_exact
+
     def as_api(self, dump):
-        return {"items": [dump(i) for i in self.items], "total": self.total, "page": self.page,
-                "per_page": self.per_page}
+        return {"items": [dump(i) for i in self.items], "total": self.total, "total_exact": self.total_exact,
+                "page": self.page, "per_page": self.per_page}
 
 
 def page_args(args=None):
@@ -41,13 +47,26 @@ def page_args(args=None):
     return page, per_page
 
 
-def paginate(db, stmt, page=1, per_page=20, scalars=True):
-    total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+def paginate(db, stmt, page=1, per_page=20, scalars=True, count_limit=None):
+    """One page of `stmt` and its total.
+
+    count_limit: count at most that many rows (or up to the requested page, if further) plus one. A list that can
+    grow without bound (the inbox of a busy lane) then costs the same to open at 1,000 or 100,000 rows; the page
+    says "1000+" and Next stays open while more rows exist."""
+    counted = stmt.order_by(None)
+    cap = None
+    if count_limit is not None:
+        cap = max(count_limit, page * per_page)
+        counted = counted.limit(cap + 1)
+    total = db.scalar(select(func.count()).select_from(counted.subquery()))
+    exact = cap is None or total <= cap
+    if not exact:
+        total = cap
     pages = max(1, math.ceil(total / per_page))
     page = min(page, pages)
     result = db.execute(stmt.limit(per_page).offset((page - 1) * per_page))
     items = list(result.scalars() if scalars else result)
-    return Page(items=items, total=total, page=page, per_page=per_page)
+    return Page(items=items, total=total, page=page, per_page=per_page, total_exact=exact)
 
 
 def xlsx_response(filename, headers, rows):

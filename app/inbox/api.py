@@ -42,7 +42,9 @@ class TaskOut(Schema):
 
 class TaskList(Schema):
     items = fields.List(fields.Nested(TaskOut))
-    total = fields.Integer()
+    total = fields.Integer(metadata={"description": "open tasks found; a lower bound when total_exact is false"})
+    total_exact = fields.Boolean(metadata={"description": "false: more than `total` tasks match (counted up to "
+                                                          "1000 or the requested page)"})
     page = fields.Integer()
     per_page = fields.Integer()
 

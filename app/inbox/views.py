@@ -41,10 +41,9 @@ def _filters():
 @requires("task.view")
 def index():
     filters = _filters()
-    stmt = service.tasks_query(current_user, **filters)
     names = service.process_names(db_session)
     if wants_export():
-        rows = db_session.scalars(stmt.limit(50_000)).all()
+        rows = service.inbox_tasks(db_session, current_user, 50_000, **filters)
         return xlsx_response("tasks.xlsx", [_("Task"), _("Process"), _("Record"), _("Waiting since"), _("Due")],
                              ([t.name, names.get(t.process_key, t.process_key), t.subject or t.business_key or "",
                                local_time(t.created_at), local_time(t.due_at)] for t in rows))

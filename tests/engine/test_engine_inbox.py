@@ -150,3 +150,42 @@ def test_filters_sorting_pagination_and_export(db, demo, login):
     assert "暂无待办任务" in sup.get("/inbox/?process=nothing").get_data(as_text=True)
     resp = sup.get("/inbox/?export=xlsx")
     assert resp.status_code == 200 and resp.mimetype.endswith("spreadsheetml.sheet")
+
+
+def test_a_long_inbox_is_counted_up_to_a_limit_and_pages_on(db, demo, login, api, monkeypatch):
+    from app.inbox import service
+    monkeypatch.setattr(service, "COUNT_LIMIT", 3)
+    for i in range(5):
+        start(db, business_key=f"R-{i}")
+    sup = login("supervisor")
+    html = sup.get("/inbox/?per_page=2").get_data(as_text=True)
+    assert "共 3+ 条" in html and "第 1 / 2+ 页" in html  # counted up to the limit: "more than 3"
+    assert len(listed(sup, "/inbox/?per_page=2&page=3")) == 1  # Next stays open: the fifth task is reachable
+    last = sup.get("/inbox/?per_page=2&page=3").get_data(as_text=True)
+    assert "+" not in re.search(r'<div class="pager">.*?</span>', last, re.S).group(0)  # exact on the last page
+    c, h = api("supervisor")
+    body = c.get("/api/v1/tasks?per_page=2", headers=h).get_json()
+    assert (body["total"], body["total_exact"], len(body["items"])) == (3, False, 2)
+    body = c.get("/api/v1/tasks?per_page=10", headers=h).get_json()
+    assert (body["total"], body["total_exact"], len(body["items"])) == (5, True, 5)
+
+
+def test_due_sorting_puts_tasks_without_a_due_date_last(db, demo, login, user, actor):
+    from processes.runtime import complete_task
+    for i, after in enumerate(("PT9H", "PT1H", "PT5H")):
+        start(db, business_key=f"D-{i}", escalate_after=after)
+    for task in db.scalars(select(HumanTask).where(HumanTask.bpmn_id == "Review")).all():
+        complete_task(db, task.id, actor=actor("supervisor"),
+                      data={"approved": "yes", "assignee_id": user("manager1").id})
+    start(db, business_key="D-none")
+    [review] = db.scalars(select(HumanTask).where(HumanTask.business_key == "D-none")).all()
+    complete_task(db, review.id, actor=actor("supervisor"),
+                  data={"approved": "yes", "assignee_id": user("manager1").id})
+    undated = db.scalar(select(HumanTask).where(HumanTask.business_key == "D-none", HumanTask.completed_at.is_(None)))
+    undated.due_at = None  # a task without a deadline
+    db.flush()
+    from app.inbox.service import inbox_page
+    keys = [t.business_key for t in inbox_page(db, user("manager1"), 1, 20, sort="due").items]
+    assert keys == ["D-1", "D-2", "D-0", "D-none"]
+    keys = [t.business_key for t in inbox_page(db, user("manager1"), 1, 20, sort="-due").items]
+    assert keys == ["D-0", "D-2", "D-1", "D-none"]
