@@ -4,8 +4,10 @@ processes.runtime builds its public functions from these pieces.
 """
 import json
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import defer
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -174,19 +176,82 @@ class Step:
     def save(self, **kwargs):
         inst = self.instance
         new_rows = self.finish(**kwargs)
+        if self.db.get_bind().dialect.name == "postgresql":
+            self._write_in_one_statement(new_rows)
+        else:
+            self._write(new_rows)
+        self.events = []
+        return inst
+
+    def _write(self, new_rows):
         try:
             self.db.flush()
         except StaleDataError:
-            raise ConcurrentUpdate("the process instance was changed by someone else; reload and try again") \
-                from None
+            raise _stale() from None
         # New inbox rows and history go in as plain multi-row INSERTs: nothing reads them back in this step, and
         # the unit of work costs more than the statements themselves on the completion path.
         if new_rows:
             self.db.execute(insert(HumanTask), new_rows)
         if self.events:
             self.db.execute(insert(ProcessEvent), self.events)
-        self.events = []
-        return inst
+
+    def _write_in_one_statement(self, new_rows):
+        """PostgreSQL: the instance update (with its version check), the closed and new inbox rows and the history
+        in one statement (data-modifying CTEs over JSON row sets): one round trip instead of four on every engine
+        step, and one constant statement SQLAlchemy compiles once. Falls back to the ORM when something else
+        changed the rows. The ORM objects are marked as written first, so the session does not write them again."""
+        inst = self.instance
+        dirty_tasks = [o for o in self.db.dirty if isinstance(o, HumanTask)]
+        if not _only_changed(inst, _INSTANCE_WRITES) or \
+                not all(_only_changed(row, _TASK_WRITES) for row in dirty_tasks):
+            return self._write(new_rows)
+        version = inst.lock_version
+        params = {"id": inst.id, "version": version, "state": _json(inst.state),
+                  "closed": _json([{k: getattr(row, k) for k in ("id", *_TASK_WRITES)} for row in dirty_tasks]),
+                  "new_tasks": _json(new_rows), "events": _json(self.events)}
+        params.update({k: getattr(inst, k) for k in _INSTANCE_WRITES if k != "state"})
+        for row in dirty_tasks:
+            for key in _TASK_WRITES:
+                set_committed_value(row, key, getattr(row, key))
+        for key in _INSTANCE_WRITES:
+            set_committed_value(inst, key, getattr(inst, key))
+        set_committed_value(inst, "lock_version", version + 1)
+        if self.db.execute(_ONE_STEP, params).rowcount != 1:
+            raise _stale()
+
+
+_INSTANCE_WRITES = ("state", "next_timer_at", "status", "error", "ended_at")
+_TASK_WRITES = ("completed_at", "outcome", "completed_by", "due_at")
+
+
+def _only_changed(obj, allowed):
+    state = sa_inspect(obj)
+    return not (set(state.mapper.column_attrs.keys()) - state.unmodified - set(allowed))
+
+
+def _json(value):
+    return json.dumps(value, default=str, ensure_ascii=False)
+
+
+def _rows_of(table, json_param):
+    columns = ", ".join(c.name for c in table.columns if c.name != "id")
+    return (f"INSERT INTO {table.name} ({columns}) SELECT {columns} "
+            f"FROM json_populate_recordset(NULL::{table.name}, CAST(:{json_param} AS json))")
+
+
+_ONE_STEP = text(f"""
+WITH closed AS (
+    UPDATE human_task SET {", ".join(f"{k} = v.{k}" for k in _TASK_WRITES)}
+    FROM json_populate_recordset(NULL::human_task, CAST(:closed AS json)) AS v WHERE human_task.id = v.id),
+new_tasks AS ({_rows_of(HumanTask.__table__, "new_tasks")}),
+history AS ({_rows_of(ProcessEvent.__table__, "events")})
+UPDATE process_instance SET state = CAST(:state AS json), {", ".join(f"{k} = :{k}" for k in _INSTANCE_WRITES[1:])},
+    lock_version = :version + 1
+WHERE id = :id AND lock_version = :version""")
+
+
+def _stale():
+    return ConcurrentUpdate("the process instance was changed by someone else; reload and try again")
 
 
 _MISSING = object()
