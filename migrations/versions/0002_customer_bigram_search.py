@@ -38,6 +38,10 @@ def upgrade():
     for name, table, column in INDEXES:
         op.create_index(name, table, [sa.text(f"string_to_array(lower({column}), NULL)")], unique=False,
                         postgresql_using="gin")
+    # Statistics of the new expressions (their most common characters), without which the planner guesses how
+    # many rows a character test keeps; autovacuum would not gather them before the tables change enough.
+    for table in sorted({table for _name, table, _column in INDEXES}):
+        op.execute(f"ANALYZE {table}")
 
 
 def downgrade():
