@@ -58,6 +58,20 @@ def _sqlite_fixups(engine):
         conn.exec_driver_sql("BEGIN")
 
 
+def only_on(dialect_name, item):
+    """Declare a schema item (e.g. an expression index) for one database only: create_all skips it elsewhere, and
+    Alembic leaves it out there too when configured with `include_object=include_object_for(dialect)`."""
+    item.info["only_on"] = dialect_name
+    return item.ddl_if(dialect=dialect_name)
+
+
+def include_object_for(dialect_name):
+    """Alembic `include_object` hook: the schema items of this database (see only_on)."""
+    def include(obj, _name, _type, _reflected, _compare_to):
+        return getattr(obj, "info", {}).get("only_on", dialect_name) == dialect_name
+    return include
+
+
 def create_all(engine):
     for md in ALL_METADATA:
         md.create_all(engine)

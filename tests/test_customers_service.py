@@ -3,7 +3,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import or_, select, text
 
 from app.common.errors import NotFound, ValidationFailed
 from app.common.listing import paginate
@@ -121,6 +121,77 @@ def test_search_finds_number_name_contact_and_phone(db, user):
     assert found("0000111") == [b.no]
     assert found("5555666") == [b.no]
     assert found("100%") == [], "LIKE wildcards in the query are taken literally"
+
+
+def _short_search_data(db):
+    """Customers whose names share characters in other orders, with ASCII and non-ASCII cases and LIKE wildcards."""
+    day = date(2031, 2, 3)
+    customers = {
+        "a": make_customer(db, name="华信Ab科技", on_date=day),
+        "b": make_customer(db, name="信达物流", on_date=day),
+        "c": make_customer(db, name="ab-Tech 5%_x", on_date=day),
+        "d": make_customer(db, name="Äpfel\\贸易", on_date=day),
+    }
+    add_contact(db, customers["a"], name="欧阳娜", mobile="13700002222")
+    add_contact(db, customers["b"], name="李华", office_phone="021-55557777")
+    add_contact(db, customers["d"], name="Ülla")
+    return customers
+
+
+def test_searches_of_one_or_two_characters(db, user):
+    """Too short for trigrams (PostgreSQL answers them with the characters index): the same customers as ever."""
+    admin = user("admin")
+    made = _short_search_data(db)
+    by_id = {c.id: key for key, c in made.items()}
+
+    def found(**filters):
+        return {by_id[c.id] for c in db.scalars(search.query_customers(user=admin, **filters)) if c.id in by_id}
+    assert found(q="华信") == {"a"}
+    assert found(q="信华") == set(), "both characters occur in a's name, but not in this order"
+    assert found(q="信") == {"a", "b"}
+    assert found(q="华") == {"a", "b"}, "b through its contact 李华"
+    assert found(q="欧阳") == {"a"}
+    assert found(q="ab") == found(q="AB") == found(q="aB") == {"a", "c"}
+    assert found(q="b科") == found(q="B科") == {"a"}
+    assert found(q="%") == found(q="5%") == found(q="%_") == {"c"}, "LIKE wildcards are taken literally"
+    assert found(q="_") == {"c"}
+    assert found(q="\\") == {"d"}
+    assert found(q="kh") == found(q="KH") == found(q="H3") == {"a", "b", "c", "d"}, "every number is KH31..."
+    assert found(q="22") == {"a"} and found(q="77") == {"b"}, "phone numbers"
+    assert found(q="5") == {"b", "c"}, "b's office phone, c's name"
+    assert found(name="信") == {"a", "b"} and found(name="ab") == {"a", "c"} and found(no="kh") == set(made)
+
+
+def test_short_searches_match_like_ilike_everywhere(db, user):
+    """Every 1- and 2-character piece of the data, in both cases, finds exactly the customers the database's own
+    ILIKE finds in the searched columns (so the characters index on PostgreSQL never loses a match, e.g. by case)."""
+    admin = user("admin")
+    made = _short_search_data(db)
+    ours = {c.id for c in made.values()}
+    texts = [c.name for c in made.values()] + [c.no for c in made.values()] + ["欧阳娜", "李华", "Ülla"]
+    pieces = {t[i:i + n] for t in texts for n in (1, 2) for i in range(len(t) - n + 1)}
+    terms = {p.strip() for piece in pieces for p in (piece, piece.lower(), piece.upper())} - {""}
+    for q in sorted(terms):
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        columns = [Customer.name, Customer.no, Contact.name, Contact.mobile, Contact.office_phone]
+        expected = set(db.scalars(select(Customer.id).outerjoin(Contact, Contact.customer_id == Customer.id)
+                                  .where(Customer.id.in_(ours),
+                                         or_(*(column.ilike(pattern, escape="\\") for column in columns)))))
+        got = {c.id for c in db.scalars(search.query_customers(user=admin, q=q))} & ours
+        assert got == expected, q
+
+
+def test_short_searches_reach_the_characters_index(db, user):
+    """PostgreSQL: each part of a 2-character search can be answered by a characters index (the query's expression
+    is the index's). SQLite has no such index and keeps the plain LIKE."""
+    statement = search.query_customers(user=user("admin"), q="华信")
+    if db.get_bind().dialect.name != "postgresql":
+        assert "string_to_array" not in str(statement.compile(db.get_bind()))
+        return
+    db.execute(text("SET LOCAL enable_seqscan = off"))  # the test tables are small enough to be read whole
+    compiled = statement.compile(db.get_bind(), compile_kwargs={"literal_binds": True})
+    plan = "\n".join(db.scalars(text(f"EXPLAIN {compiled}")))
+    assert "ix_customer_name_chars" in plan and "ix_contact_name_chars" in plan, plan
 
 
 def test_filters_and_logical_delete(db, user):

@@ -1,16 +1,29 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Table, Text, event
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Table, Text, event, func, null
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base
+from app.db import Base, only_on
 
 
 def search_index(name, column):
     """An index for 'contains' searches (LIKE '%q%'): a trigram GIN index on PostgreSQL (the pg_trgm extension is
     created by migrations/env.py); on SQLite, which has no such index, a plain one."""
     return Index(name, column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"})
+
+
+def lowered_chars(text):
+    """The characters of lower(text) as an array (PostgreSQL: string_to_array with a NULL separator splits a text
+    into its characters). The expression of chars_index; a search must use this same expression to reach it."""
+    return func.string_to_array(func.lower(text), null())
+
+
+def chars_index(name, column):
+    """PostgreSQL only: a GIN index over the characters of lower(column), for 'contains' searches of 1 or 2
+    characters, which trigrams cannot serve (app/customers/search.py). Created by migration 0002; SQLite has
+    none (only_on)."""
+    return only_on("postgresql", Index(name, lowered_chars(column), postgresql_using="gin"))
 
 
 class Customer(Base):
@@ -44,6 +57,10 @@ class Customer(Base):
     contacts: Mapped[list["Contact"]] = relationship(back_populates="customer", order_by="Contact.id")
 
 
+chars_index("ix_customer_no_chars", Customer.no)
+chars_index("ix_customer_name_chars", Customer.name)
+
+
 class Contact(Base):
     __tablename__ = "contact"
     __table_args__ = (search_index("ix_contact_name_search", "name"),
@@ -58,6 +75,9 @@ class Contact(Base):
     mobile: Mapped[str | None] = mapped_column(String(30))
     memo: Mapped[str | None] = mapped_column(String(300))
     customer: Mapped[Customer] = relationship(back_populates="contacts")
+
+
+chars_index("ix_contact_name_chars", Contact.name)
 
 
 class Activity(Base):

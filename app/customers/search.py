@@ -1,14 +1,19 @@
 """The customer list: filters, the one search box, and its pagination.
 
-On PostgreSQL every 'contains' condition is served by a trigram index (models.search_index); a query is split
-into one simple condition per column (a UNION) so that each part can use its own index."""
+On PostgreSQL the 'contains' conditions are served by indexes: trigram indexes (models.search_index) from 3
+characters; for 1 or 2 characters, which have no trigram, the names and numbers have an index over their characters
+(models.chars_index) that narrows the rows to those holding every character of the text before the LIKE decides.
+A query is split into one simple condition per column (a UNION) so that each part can use its own index. SQLite has
+neither index: the conditions there are the plain LIKE."""
 import re
 
-from sqlalchemy import func, select, union
+from sqlalchemy import Boolean, func, select, union
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from app.auth.guard import sees_all
 from app.common.listing import Page, paginate
-from app.customers.models import Contact, Customer
+from app.customers.models import Contact, Customer, lowered_chars
 from app.customers.service import VISIBLE_STATUSES, WITH_MANAGER_NAME, scoped
 
 MATCHED_IDS_MAX = 5000
@@ -16,17 +21,45 @@ PHONE_LIKE = re.compile(r"^[0-9+()\- ]+$")
 ASCII_WORD = re.compile(r"^[A-Za-z0-9\-]+$")
 
 
-def _contains(column, text):
-    """column contains text, case-insensitive only when the text has letters with a case (ILIKE costs more)."""
+class _narrowed_by_chars(FunctionElement):
+    """`condition` ('column contains text'), on PostgreSQL preceded by `lowered_chars(column) @>
+    lowered_chars(text)`: every character of the text occurs in the column, which the column's chars_index answers.
+    The LIKE still decides; the test only narrows, and never drops a match: PostgreSQL's ILIKE compares lower() of
+    both sides, so a match holds every character of lower(text) (a LIKE match, all the more so). Elsewhere just
+    `condition`."""
+    type = Boolean()
+    inherit_cache = True
+
+
+@compiles(_narrowed_by_chars)
+def _plain(element, compiler, **kw):
+    _column, _text, condition = element.clauses
+    return compiler.process(condition, **kw)
+
+
+@compiles(_narrowed_by_chars, "postgresql")
+def _with_chars_index(element, compiler, **kw):
+    column, text, condition = element.clauses
+    narrowed = lowered_chars(column).op("@>", is_comparison=True)(lowered_chars(text)) & condition
+    return compiler.process(narrowed.self_group(), **kw)
+
+
+def _contains(column, text, chars_index=False):
+    """column contains text, case-insensitive only when the text has letters with a case (ILIKE costs more).
+    `chars_index`: the column has a models.chars_index (used for texts too short for trigrams)."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = f"%{escaped}%"
-    if len(text) < 3:
-        # Too short for a trigram: the index would be read whole. Hide the column from it (an expression does
-        # not match the index) so PostgreSQL narrows by another index (e.g. the manager's) or scans the table.
-        column = column + ""
-    if text.lower() != text.upper():
-        return column.ilike(pattern, escape="\\")
-    return column.like(pattern, escape="\\")
+    short = len(text) < 3
+    if short:
+        # Too short for a trigram: the trigram index would be read whole. Hide the column from it (an expression
+        # does not match the index) so PostgreSQL narrows by the characters index, by another index (e.g. the
+        # manager's) or scans the table.
+        indexed, column = column, column + ""
+    condition = column.ilike(pattern, escape="\\") if text.lower() != text.upper() \
+        else column.like(pattern, escape="\\")
+    if short and chars_index:
+        return _narrowed_by_chars(indexed, text, condition)
+    return condition
 
 
 def search_ids(q, manager_id=None):
@@ -46,13 +79,13 @@ def search_ids(q, manager_id=None):
             stmt = stmt.join(Customer, Customer.id == Contact.customer_id).where(Customer.manager_id == manager_id)
         return stmt
 
-    parts = [customers(_contains(Customer.name, q))]
+    parts = [customers(_contains(Customer.name, q, chars_index=True))]
     if ASCII_WORD.match(q):
-        parts.append(customers(_contains(Customer.no, q.upper())))
+        parts.append(customers(_contains(Customer.no, q.upper(), chars_index=True)))
     if PHONE_LIKE.match(q):
         parts += [contacts(_contains(Contact.mobile, q)), contacts(_contains(Contact.office_phone, q))]
     else:
-        parts.append(contacts(_contains(Contact.name, q)))
+        parts.append(contacts(_contains(Contact.name, q, chars_index=True)))
     return union(*parts)
 
 
@@ -73,9 +106,9 @@ def query_customers(*, user, q=None, no=None, name=None, region=None, manager_id
     elif q and q.strip():
         stmt = stmt.where(Customer.id.in_(search_ids(q.strip(), _search_owner(user, manager_id))))
     if no and no.strip():
-        stmt = stmt.where(_contains(Customer.no, no.strip().upper()))
+        stmt = stmt.where(_contains(Customer.no, no.strip().upper(), chars_index=True))
     if name and name.strip():
-        stmt = stmt.where(_contains(Customer.name, name.strip()))
+        stmt = stmt.where(_contains(Customer.name, name.strip(), chars_index=True))
     if region:
         stmt = stmt.where(Customer.region == region)
     if manager_id is not None:
@@ -104,15 +137,18 @@ def find_customers(db, *, user, page=1, per_page=20, **filters) -> Page:
 
 
 def _paginate_in_one_pass(db, stmt, page, per_page):
+    """One page of a query_customers statement (whose criteria are on customer columns: they are reused on their
+    own), counted in the same pass. The matches are counted and the page's keys picked on the customer keys alone;
+    only the page's customers are then read whole, with their managers (counting whole joined rows took about twice
+    as long for a few thousand matches)."""
     # Ordering by an expression rather than the key keeps PostgreSQL from walking the whole primary-key index
     # backwards to merge it with the (few) matches: it fetches the matches by key and sorts them instead.
-    stmt = stmt.order_by(None).order_by((Customer.id + 0).desc())
-    rows = db.execute(stmt.add_columns(func.count().over().label("total"))
-                      .limit(per_page).offset((page - 1) * per_page)).all()
+    keys = (select(Customer.id, func.count().over().label("total")).where(stmt.whereclause)
+            .order_by((Customer.id + 0).desc()).limit(per_page).offset((page - 1) * per_page).subquery())
+    rows = db.execute(select(Customer, keys.c.total).join(keys, keys.c.id == Customer.id)
+                      .options(WITH_MANAGER_NAME).order_by(Customer.id.desc())).all()
     if rows:
         return Page(items=[r[0] for r in rows], total=rows[0].total, page=page, per_page=per_page)
     if page == 1:
         return Page(items=[], total=0, page=1, per_page=per_page)
     return paginate(db, stmt, page, per_page)  # past the end: paginate clamps to the last page
-
-

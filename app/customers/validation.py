@@ -24,8 +24,30 @@ def blank(value):
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+class Invalid(Exception):
+    """Raised by a field check with the message to show on the field."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+def _integer(value):
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
 class Cleaner:
-    """Collects clean values and messages. With partial=True (API PATCH) only the keys present are checked."""
+    """Collects clean values and messages. With partial=True (API PATCH) only the keys present are checked.
+
+    Every field goes through `field`: the handling of absent and empty input is the same for all, and each rule
+    only turns a given value into its clean form or raises Invalid."""
 
     def __init__(self, data, partial=False):
         self.data = data
@@ -33,172 +55,120 @@ class Cleaner:
         self.clean = {}
         self.errors = {}
 
-    def _skip(self, name):
-        return self.partial and name not in self.data
-
     def error(self, name, message):
         self.errors.setdefault(name, []).append(message)
 
-    def _raw(self, name, required):
-        """The stripped input, or None when empty (after recording 'required' if it must be given)."""
+    def field(self, name, check, required=False):
+        """Absent from a partial update: left alone. Empty: 'required', or cleared (None). Otherwise the stripped
+        input goes to check(value), whose result is the clean value; its Invalid is the field's message."""
+        if self.partial and name not in self.data:
+            return
         value = self.data.get(name)
         if blank(value):
             if required:
                 self.error(name, _("This field is required."))
             else:
                 self.clean[name] = None
-            return None
-        return value.strip() if isinstance(value, str) else value
+            return
+        try:
+            self.clean[name] = check(value.strip() if isinstance(value, str) else value)
+        except Invalid as invalid:
+            self.error(name, invalid.message)
 
     def text(self, name, max_len, required=False):
-        if self._skip(name):
-            return
-        value = self._raw(name, required)
-        if value is None:
-            return
-        value = str(value)
-        if len(value) > max_len:
-            self.error(name, _("At most %(n)s characters.", n=max_len))
-        else:
-            self.clean[name] = value
+        def check(value):
+            value = str(value)
+            if len(value) > max_len:
+                raise Invalid(_("At most %(n)s characters.", n=max_len))
+            return value
+        self.field(name, check, required)
 
     def phone(self, name, required=False):
-        if self._skip(name):
-            return
-        value = self._raw(name, required)
-        if value is None:
-            return
-        value = str(value)
-        digits = sum(ch.isdigit() for ch in value)
-        if not PHONE_RE.match(value) or not 7 <= digits <= 20 or len(value) > 30:
-            self.error(name, _("Enter a phone number: 7 to 20 digits, spaces, hyphens or parentheses allowed."))
-        else:
-            self.clean[name] = value
+        def check(value):
+            value = str(value)
+            digits = sum(ch.isdigit() for ch in value)
+            if not PHONE_RE.match(value) or not 7 <= digits <= 20 or len(value) > 30:
+                raise Invalid(_("Enter a phone number: 7 to 20 digits, spaces, hyphens or parentheses allowed."))
+            return value
+        self.field(name, check, required)
 
     def postcode(self, name):
-        if self._skip(name):
-            return
-        value = self._raw(name, False)
-        if value is None:
-            return
-        if not POSTCODE_RE.match(str(value)):
-            self.error(name, _("A postcode is 6 digits."))
-        else:
-            self.clean[name] = str(value)
+        def check(value):
+            if not POSTCODE_RE.match(str(value)):
+                raise Invalid(_("A postcode is 6 digits."))
+            return str(value)
+        self.field(name, check)
 
     def website(self, name):
-        if self._skip(name):
-            return
-        value = self._raw(name, False)
-        if value is None:
-            return
-        value = str(value)
-        if len(value) > 200 or not URL_RE.match(value):
-            self.error(name, _("Enter a website address such as www.example.com."))
-        else:
+        def check(value):
+            value = str(value)
+            if len(value) > 200 or not URL_RE.match(value):
+                raise Invalid(_("Enter a website address such as www.example.com."))
             # Stored with its scheme so the customer page can link to it.
-            self.clean[name] = value if re.match(r"^https?://", value, re.I) else "http://" + value
+            return value if re.match(r"^https?://", value, re.I) else "http://" + value
+        self.field(name, check)
 
     def amount(self, name, max_value):
-        if self._skip(name):
-            return
-        value = self._raw(name, False)
-        if value is None:
-            return
-        if isinstance(value, bool):
-            self.error(name, _("Enter an amount such as 1200.50."))
-            return
-        try:
-            amount = Decimal(str(value).replace(",", ""))
-        except InvalidOperation:
-            self.error(name, _("Enter an amount such as 1200.50."))
-            return
-        if not amount.is_finite():
-            self.error(name, _("Enter an amount such as 1200.50."))
-        elif amount < 0:
-            self.error(name, _("The amount cannot be negative."))
-        elif amount >= max_value:
-            self.error(name, _("The amount is too large."))
-        elif amount.as_tuple().exponent < -2:
-            self.error(name, _("At most two decimal places."))
-        else:
-            self.clean[name] = amount
-
-    def _integer(self, value):
-        if isinstance(value, bool):
-            return None
-        if isinstance(value, int):
-            return value
-        try:
-            return int(str(value))
-        except ValueError:
-            return None
+        def check(value):
+            try:
+                amount = None if isinstance(value, bool) else Decimal(str(value).replace(",", ""))
+            except InvalidOperation:
+                amount = None
+            if amount is None or not amount.is_finite():
+                raise Invalid(_("Enter an amount such as 1200.50."))
+            if amount < 0:
+                raise Invalid(_("The amount cannot be negative."))
+            if amount >= max_value:
+                raise Invalid(_("The amount is too large."))
+            if amount.as_tuple().exponent < -2:
+                raise Invalid(_("At most two decimal places."))
+            return amount
+        self.field(name, check)
 
     def rating(self, name):
         """Satisfaction and credit: 1 to 5, optional."""
-        if self._skip(name):
-            return
-        value = self._raw(name, False)
-        if value is None:
-            return
-        number = self._integer(value)
-        if number is None or not 1 <= number <= 5:
-            self.error(name, _("Choose a value from 1 to 5."))
-        else:
-            self.clean[name] = number
+        def check(value):
+            number = _integer(value)
+            if number is None or not 1 <= number <= 5:
+                raise Invalid(_("Choose a value from 1 to 5."))
+            return number
+        self.field(name, check)
 
     def level(self, name, levels):
-        if self._skip(name):
-            return
-        value = self._raw(name, True)
-        if value is None:
-            return
-        number = self._integer(value)
-        if number not in levels:
-            self.error(name, _("Choose a level from the data dictionary."))
-        else:
-            self.clean[name] = number
+        def check(value):
+            number = _integer(value)
+            if number not in levels:
+                raise Invalid(_("Choose a level from the data dictionary."))
+            return number
+        self.field(name, check, required=True)
 
     def region(self, name, regions):
-        if self._skip(name):
-            return
-        value = self._raw(name, False)
-        if value is None:
-            return
-        if value not in regions:
-            self.error(name, _("Choose a region from the data dictionary."))
-        else:
-            self.clean[name] = value
+        def check(value):
+            if value not in regions:
+                raise Invalid(_("Choose a region from the data dictionary."))
+            return value
+        self.field(name, check)
 
     def sex(self, name):
-        if self._skip(name):
-            return
-        value = self._raw(name, False)
-        if value is None:
-            return
-        code = sex_code(value)
-        if code is None:
-            self.error(name, _("Choose male or female."))
-        else:
-            self.clean[name] = code
+        def check(value):
+            code = sex_code(value)
+            if code is None:
+                raise Invalid(_("Choose male or female."))
+            return code
+        self.field(name, check)
 
     def past_date(self, name, today, required=True):
         """An interaction already happened: a real date, not after today."""
-        if self._skip(name):
-            return
-        value = self._raw(name, required)
-        if value is None:
-            return
-        if not isinstance(value, date):
-            try:
-                value = date.fromisoformat(str(value))
-            except ValueError:
-                self.error(name, _("Enter a date as YYYY-MM-DD."))
-                return
-        if value > today:
-            self.error(name, _("The date cannot be in the future."))
-        else:
-            self.clean[name] = value
+        def check(value):
+            if not isinstance(value, date):
+                try:
+                    value = date.fromisoformat(str(value))
+                except ValueError:
+                    raise Invalid(_("Enter a date as YYYY-MM-DD.")) from None
+            if value > today:
+                raise Invalid(_("The date cannot be in the future."))
+            return value
+        self.field(name, check, required)
 
 
 # Customer fields editable by a user; status, number and manager change only through their own actions.
