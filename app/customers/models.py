@@ -21,7 +21,7 @@ def lowered_chars(text):
 
 def chars_index(name, column):
     """PostgreSQL only: a GIN index over the characters of lower(column), for 'contains' searches of 1 or 2
-    characters, which trigrams cannot serve (app/customers/search.py). Created by migration 0002; SQLite has
+    characters, which trigrams cannot serve (app/customers/search.py). Created by migration 0003; SQLite has
     none (only_on)."""
     return only_on("postgresql", Index(name, lowered_chars(column), postgresql_using="gin"))
 

@@ -7,16 +7,15 @@ of the text occurs in the value) narrows the rows before the ILIKE decides (app/
 expression uses built-in immutable functions only, no function of ours to keep in step. SQLite: nothing to do
 (the search there stays a plain LIKE).
 
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-26 09:00:00
+Revision ID: 0003
+Revises: 0002
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0002'
-down_revision = '0001'
+revision = '0003'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
