@@ -22,6 +22,8 @@ bp = Blueprint("churn", __name__, url_prefix="/churn")
 
 # The inbox links a churn task and its record to the case page, which shows the measures and both decisions.
 links.register_record_link(service.PROCESS_KEY, lambda key: url_for("churn.show_case", case_id=int(key)))
+links.register_record_access(service.PROCESS_KEY, "churn.view",
+                             lambda db, user, key: service.get_case(db, user=user, case_id=int(key)))
 links.register_task_page(service.PROCESS_KEY, service.HANDLE_STEP,
                          lambda task: url_for("churn.show_case", case_id=int(task.business_key)))
 

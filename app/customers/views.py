@@ -14,6 +14,7 @@ from app.customers.forms import CustomerForm, Opt, TransferForm
 from app.customers.transfer_service import transfer_customer
 from app.customers.validation import CUSTOMER_FIELDS
 from app.db import db_session
+from app.processes_ui.service import may_view_instance
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 
@@ -78,13 +79,17 @@ def view_customer(no):
     customer = service.get_customer(db_session, no, user=current_user)
     contacts, contact_total = records_service.preview(db_session, records_service.contacts_stmt(customer), 10)
     activities, activity_total = records_service.preview(db_session, records_service.activities_stmt(customer), 5)
+    processes = process_links.process_rows(db_session, customer.id)
+    endpoint = instance_view_endpoint(current_user)
+    # only links the user may follow: process.view, or a process they work in or whose record they may open
+    viewable = {p.instance.id for p in processes if p.instance and endpoint
+                and may_view_instance(db_session, current_user, p.instance)}
     return render_template(
         "customers/view.html", customer=customer, contacts=contacts, contact_total=contact_total,
         activities=activities, activity_total=activity_total,
         years=records_service.totals_by_year(db_session, customer),
-        processes=process_links.process_rows(db_session, customer.id),
-        levels=lookups.level_labels(db_session), labels=labels,
-        instance_endpoint=instance_view_endpoint(current_user))
+        processes=processes, levels=lookups.level_labels(db_session), labels=labels,
+        instance_endpoint=endpoint, viewable=viewable)
 
 
 def _customer_form(customer=None):

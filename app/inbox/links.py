@@ -3,16 +3,39 @@
 Domain packages register, at import (e.g. in their views.py):
     register_record_link("sales_opportunity", lambda business_key: url_for("sales.show", id=business_key))
     register_task_page("sales_opportunity", "assign", lambda task: url_for("sales.assign", id=task.business_key))
-A task without a registered page opens the generic form page (inbox.task).
+    register_record_access("sales_opportunity", "opportunity.view",
+                           lambda db, user, business_key: get_opportunity(db, user=user, opportunity_id=...))
+A task without a registered page opens the generic form page (inbox.task). The record access rule lets the users
+who may open a record follow its process instances (diagram, history) without the right process.view.
 """
 from flask import url_for
 
+from app.common.errors import ServiceError
+
 _RECORD_LINKS = {}
 _TASK_PAGES = {}
+_RECORD_ACCESS = {}
 
 
 def register_record_link(process_key, fn):
     _RECORD_LINKS[process_key] = fn
+
+
+def register_record_access(process_key, right, fetch):
+    """Users with `right` who can open the record: fetch(db, user, business_key) returns it or raises the domain's
+    NotFound/Forbidden (its own scope rules, e.g. a manager's own customers)."""
+    _RECORD_ACCESS[process_key] = (right, fetch)
+
+
+def may_open_record(db, user, process_key, business_key) -> bool:
+    rule = _RECORD_ACCESS.get(process_key)
+    if rule is None or business_key is None or not user.can(rule[0]):
+        return False
+    try:
+        rule[1](db, user, business_key)
+    except (ServiceError, ValueError):
+        return False
+    return True
 
 
 def register_task_page(process_key, bpmn_id, fn):

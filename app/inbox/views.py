@@ -12,6 +12,7 @@ from app.inbox.forms import build_fields, coerce
 from processes import forms as engine_forms
 from processes import clock, runtime
 from processes.errors import ConcurrentUpdate, FormInvalid, InstanceInError, TaskForbidden, WrongStep
+from app.processes_ui.service import may_view_instance
 from processes.inspect import step_names
 from processes.definitions import parsed_for
 
@@ -133,4 +134,5 @@ def task(task_id):
     return render_template("inbox/task.html", task=t, fields=fields, may_act=may_act, names=names,
                            people=people, record_link=links.record_url(t.process_key, t.business_key),
                            roles=service.role_labels(db_session),
+                           may_view_instance=may_view_instance(db_session, current_user, ctx["instance"]),
                            form_errors=errors.get("_form", []), **ctx), status

@@ -3,7 +3,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from app.auth.guard import requires
+from app.auth.guard import logged_in, requires
 from app.common.listing import page_args, paginate
 from app.db import db_session
 from app.inbox import actor_for
@@ -178,10 +178,11 @@ def _detail(inst):
 
 @blp.route("/process-instances/<int:instance_id>")
 @blp.response(200, InstanceDetail)
-@requires("process.view")
+@logged_in  # process.view, or the caller's own tasks and records: service.may_view_instance
 def read_instance(instance_id):
-    """One instance with its completed steps, open tasks, pending timers and history."""
-    return _detail(service.get_instance(db_session, instance_id))
+    """One instance with its completed steps, open tasks, pending timers and history. Without process.view:
+    only instances with a task of the caller or about a record the caller may open (403 otherwise)."""
+    return _detail(service.get_visible_instance(db_session, current_user, instance_id))
 
 
 @blp.route("/process-instances/<int:instance_id>/retry", methods=["POST"])

@@ -2,7 +2,10 @@
 from sqlalchemy import and_, func, or_, select
 
 from app.auth.models import User
-from app.common.errors import NotFound, ValidationFailed
+from flask_babel import gettext as _
+
+from app.common.errors import Forbidden, NotFound, ValidationFailed
+from app.inbox import links
 from app.config import ROOT
 from lxml import etree
 
@@ -122,3 +125,24 @@ def get_instance(db, instance_id):
     if row is None:
         raise NotFound("Process instance not found")
     return row
+
+
+def may_view_instance(db, user, instance) -> bool:
+    """process.view sees every instance; others see the instances they work in (a task assigned to, claimed or
+    completed by them, or open in their lane) and those about a record they may open (app.inbox.links.register_record_access)."""
+    if user.can("process.view"):
+        return True
+    mine = or_(HumanTask.assignee_id == user.id, HumanTask.claimed_by == user.id, HumanTask.completed_by == user.id,
+               and_(HumanTask.completed_at.is_(None), HumanTask.assignee_id.is_(None),
+                    HumanTask.role == user.role_code))
+    if db.scalar(select(HumanTask.id).where(HumanTask.instance_id == instance.id, mine).limit(1)) is not None:
+        return True
+    return links.may_open_record(db, user, instance.definition_key, instance.business_key)
+
+
+def get_visible_instance(db, user, instance_id):
+    """The instance when `user` may view it; NotFound for an unknown id, Forbidden otherwise."""
+    instance = get_instance(db, instance_id)
+    if not may_view_instance(db, user, instance):
+        raise Forbidden(_("You may only open the processes of your own tasks and records."))
+    return instance

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import MultipleFileField
 
-from app.auth.guard import requires
+from app.auth.guard import logged_in, requires
 from app.common.errors import ValidationFailed
 from app.common.forms import apply_errors
 from app.common.listing import page_args, paginate, wants_export, xlsx_response
@@ -142,9 +142,9 @@ def upcoming_timers():
 
 
 @bp.route("/instances/<int:instance_id>")
-@requires("process.view")
+@logged_in  # process.view, or the user's own tasks and records: service.may_view_instance
 def view_instance(instance_id):
-    instance = service.get_instance(db_session, instance_id)
+    instance = service.get_visible_instance(db_session, current_user, instance_id)
     view = overview(db_session, instance)
     steps = service.open_steps(db_session, [instance.id]).get(instance.id, [])
     return render_template("processes_ui/instance.html", instance=instance, view=view, steps=steps,

@@ -14,7 +14,7 @@ from app.common.errors import Conflict, Forbidden, ServiceError, ValidationFaile
 from app.common.listing import page_args, paginate, wants_export, xlsx_response
 from app.common.ui import local_time
 from app.db import db_session
-from app.inbox.links import register_record_link, register_task_page
+from app.inbox.links import register_record_access, register_record_link, register_task_page
 from app.sales import service
 from app.common.forms import apply_errors
 from app.sales.forms import AssignForm, OpportunityFilterForm, OpportunityForm
@@ -26,6 +26,8 @@ bp = Blueprint("sales", __name__, url_prefix="/sales")
 # Inbox rows open the sales pages: the record, the assign page (back to the inbox after) and the plan.
 register_record_link(service.PROCESS_KEY,
                      lambda key: url_for("sales.show_opportunity", opportunity_id=int(key)))
+register_record_access(service.PROCESS_KEY, "opportunity.view",
+                       lambda db, user, key: service.get_opportunity(db, user=user, opportunity_id=int(key)))
 register_task_page(service.PROCESS_KEY, service.ASSIGN_STEP,
                    lambda t: url_for("sales.assign_opportunity", opportunity_id=int(t.business_key),
                                      next=url_for("inbox.index")))

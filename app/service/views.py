@@ -11,7 +11,7 @@ from app.common.errors import Conflict, ValidationFailed
 from app.common.forms import apply_errors
 from app.common.listing import page_args, paginate, wants_export, xlsx_response
 from app.db import db_session
-from app.inbox.links import register_record_link
+from app.inbox.links import register_record_access, register_record_link
 from app.service import actions, deadlines, history
 from app.service import service as svc
 from app.service.forms import ArchiveFilter, CreateForm, DispatchForm, FeedbackForm, HandleForm
@@ -24,6 +24,8 @@ bp = Blueprint("service", __name__, url_prefix="/service")
 
 # Inbox rows and task pages link the request to its page (tasks themselves use the generic form page).
 register_record_link(svc.PROCESS_KEY, lambda business_key: url_for("service.detail", request_id=int(business_key)))
+register_record_access(svc.PROCESS_KEY, "service.view",
+                       lambda db, user, key: svc.get_request(db, user=user, request_id=int(key)))
 
 _FIELD_ALIASES = {"assignee": "assignee_id", "customer_no": "customer_id"}
 

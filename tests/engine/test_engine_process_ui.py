@@ -90,9 +90,30 @@ def test_instance_page_and_api_show_steps_history_timers(db, demo, login, api, u
     assert completed["user_name"] == user("supervisor").name and completed["data"]["comment"] == "同意"
     listing = a.get("/api/v1/process-instances?status=running", headers=h).get_json()
     assert listing["total"] == 1 and listing["items"][0]["current_steps"][0]["name"] == "Handle request"
-    m, mh = api("manager1")
-    assert m.get(f"/api/v1/process-instances/{inst.id}", headers=mh).status_code == 403
+    # without process.view: the users who work in the instance see it, the others do not
+    for username, status in (("manager1", 200), ("supervisor", 200), ("manager2", 403)):
+        m, mh = api(username)
+        assert m.get(f"/api/v1/process-instances/{inst.id}", headers=mh).status_code == status, username
+        assert login(username).get(f"/processes/instances/{inst.id}").status_code == status, username
+    handle = db.scalar(select(HumanTask).where(HumanTask.instance_id == inst.id, HumanTask.completed_at.is_(None)))
+    task_page = login("manager1").get(f"/inbox/tasks/{handle.id}").get_data(as_text=True)
+    assert f'href="/processes/instances/{inst.id}"' in task_page
+
+
+def test_users_who_may_open_the_record_follow_its_process(db, demo, login, monkeypatch):
+    from app.common.errors import NotFound
+    from app.inbox import links
+    inst = start_process(db, "engine_demo", business_key="R-9", subject="某客户的请求",
+                         data={"amount": 1, "record": "R-9", "escalate_after": "PT3H"}, user_id=None)
+
+    def fetch(_db, user, business_key):  # the domain's scope rule: only manager2 may open record R-9
+        if user.username != "manager2":
+            raise NotFound("no such record")
+        return business_key
+    monkeypatch.setitem(links._RECORD_ACCESS, "engine_demo", ("customer.view", fetch))
+    assert login("manager2").get(f"/processes/instances/{inst.id}").status_code == 200
     assert login("manager1").get(f"/processes/instances/{inst.id}").status_code == 403
+    assert login("service1").get(f"/processes/instances/{inst.id}").status_code == 403  # lacks customer.view
 
 
 def test_errored_instance_is_retried_by_an_admin_only(db, demo, login, api, user, actor):
