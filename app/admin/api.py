@@ -2,22 +2,20 @@
 from flask import Response
 from flask_login import current_user
 from flask_smorest import Blueprint
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, fields
 
 from app.admin import role_service, service
 from app.auth.guard import requires
 from app.common.listing import Page, paginate
 from app.db import db_session
+from app.common.api_schemas import PageArgs, PageOut
 
 blp = Blueprint("api_admin", __name__, url_prefix="/api/v1", description="Users, roles and role rights")
 
 
-class ListQuery(Schema):
+class ListQuery(PageArgs):
     class Meta:
         unknown = EXCLUDE
-
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
 
 
 class UserQuery(ListQuery):
@@ -34,11 +32,8 @@ class UserOut(Schema):
     active = fields.Boolean()
 
 
-class UserPage(Schema):
+class UserPage(PageOut):
     items = fields.List(fields.Nested(UserOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
 
 
 class UserIn(Schema):
@@ -64,11 +59,8 @@ class RoleOut(Schema):
     rights = fields.Function(lambda r: sorted(x.code for x in r.rights))
 
 
-class RolePage(Schema):
+class RolePage(PageOut):
     items = fields.List(fields.Nested(RoleOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
 
 
 class RoleIn(Schema):

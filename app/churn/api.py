@@ -9,6 +9,7 @@ from app.churn.models import CHURN_STATUSES
 from app.churn.scan_service import run_configured_scan
 from app.common.listing import paginate
 from app.db import db_session
+from app.common.api_schemas import PageArgs, PageOut
 
 blp = Blueprint("api_churn", __name__, url_prefix="/api/v1/churn-cases",
                 description="Customer churn cases (客户流失管理)")
@@ -34,16 +35,11 @@ class ChurnCaseOut(Schema):
     status = fields.String(metadata={"enum": list(CHURN_STATUSES)})
 
 
-class ChurnCasePage(Schema):
+class ChurnCasePage(PageOut):
     items = fields.List(fields.Nested(ChurnCaseOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
 
 
-class ChurnCaseQuery(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
+class ChurnCaseQuery(PageArgs):
     q = fields.String(load_default=None, metadata={"description": "customer name or number"})
     customer = fields.String(load_default=None, metadata={"description": "customer name or number"})
     manager_id = fields.Integer(load_default=None)

@@ -3,6 +3,7 @@
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from app.customers.validation import sex_code
+from app.common.api_schemas import PageOut
 
 LIST_SIZE = validate.Range(min=1, max=200)
 
@@ -76,11 +77,8 @@ class CustomerIn(Schema):
     national_tax_no = fields.String(**_TEXT)
 
 
-class CustomerPage(Schema):
+class CustomerPage(PageOut):
     items = fields.List(fields.Nested(CustomerOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
 
 
 class CustomerTransferIn(Schema):

@@ -9,6 +9,7 @@ from app.db import db_session
 from app.inbox import actor_for, service
 from processes import runtime
 from processes.forms import resolved_schema, choices_for
+from app.common.api_schemas import PageOut
 
 blp = Blueprint("api_tasks", __name__, url_prefix="/api/v1/tasks", description="Task inbox")
 
@@ -40,13 +41,8 @@ class TaskOut(Schema):
     form = fields.String(allow_none=True)
 
 
-class TaskList(Schema):
+class TaskList(PageOut):
     items = fields.List(fields.Nested(TaskOut))
-    total = fields.Integer(metadata={"description": "open tasks found; a lower bound when total_exact is false"})
-    total_exact = fields.Boolean(metadata={"description": "false: more than `total` tasks match (counted up to "
-                                                          "1000 or the requested page)"})
-    page = fields.Integer()
-    per_page = fields.Integer()
 
 
 class FormOut(Schema):

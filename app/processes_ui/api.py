@@ -11,6 +11,7 @@ from app.inbox.service import history
 from app.processes_ui import service
 from processes import runtime
 from processes.inspect import overview
+from app.common.api_schemas import PageOut
 
 blp = Blueprint("api_processes", __name__, url_prefix="/api/v1", description="Process definitions and instances")
 
@@ -30,11 +31,8 @@ class DefinitionDetail(DefinitionOut):
     bpmn_xml = fields.String()
 
 
-class DefinitionList(Schema):
+class DefinitionList(PageOut):
     items = fields.List(fields.Nested(DefinitionOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
 
 
 class DeployIn(Schema):
@@ -78,11 +76,8 @@ class InstanceOut(Schema):
     next_timer_at = fields.DateTime(allow_none=True)
 
 
-class InstanceList(Schema):
+class InstanceList(PageOut):
     items = fields.List(fields.Nested(InstanceOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
 
 
 class EventOut(Schema):

@@ -20,6 +20,7 @@ from app.customers.models import Customer
 from app.db import db_session
 from app.sales import plan_service, service
 from app.sales.models import OPPORTUNITY_STATUSES
+from app.common.api_schemas import PageArgs, PageOut
 
 blp = Blueprint("api_opportunities", __name__, url_prefix="/api/v1/opportunities",
                 description="Sales opportunities and customer development plans")
@@ -62,16 +63,11 @@ class OpportunityOut(Schema):
     customer_no = fields.String(allow_none=True)
 
 
-class OpportunityPage(Schema):
+class OpportunityPage(PageOut):
     items = fields.List(fields.Nested(OpportunityOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
 
 
-class OpportunityQuery(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
+class OpportunityQuery(PageArgs):
     q = fields.String()
     customer_name = fields.String()
     summary = fields.String()

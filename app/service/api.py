@@ -16,6 +16,7 @@ from app.service import service as svc
 from app.service.actions import HANDLING_MAX, RESULT_MAX
 from app.service.history import open_tasks_by_request
 from app.service.models import SERVICE_STATUSES
+from app.common.api_schemas import PageArgs, PageOut
 
 blp = Blueprint("api_service", __name__, url_prefix="/api/v1/service-requests",
                 description="Service requests (服务管理) and their process steps")
@@ -43,16 +44,11 @@ class ServiceRequestOut(Schema):
     current_steps = fields.List(fields.String(), metadata={"description": "BPMN ids of the open steps"})
 
 
-class ServiceRequestList(Schema):
+class ServiceRequestList(PageOut):
     items = fields.List(fields.Nested(ServiceRequestOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
 
 
-class ServiceRequestQuery(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
+class ServiceRequestQuery(PageArgs):
     q = fields.String()
     type = fields.String()
     summary = fields.String()
