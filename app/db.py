@@ -2,7 +2,10 @@
 
 Services take the session explicitly and never commit; the edge (view, API handler, CLI, Celery task) commits.
 """
+import time
+
 from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
 
 from processes.models import EngineBase
@@ -40,7 +43,34 @@ def make_engine(url, **kw):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kw)
         _sqlite_fixups(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kw)
+    engine = create_engine(url, **kw)
+    _ping_idle_connections(engine)
+    return engine
+
+
+# A pooled connection back in use within this many seconds is not pinged (HikariCP's "alive bypass window"):
+# a busy server does not pay a round trip per request, a connection idle longer is checked before use.
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def _ping_idle_connections(engine):
+    """pool_pre_ping, but only for connections that sat idle in the pool: after a database restart the first
+    checkout of each idle connection finds it dead and the pool replaces it (DisconnectionError -> reconnect)."""
+    @event.listens_for(engine, "checkin")
+    def _checkin(_dbapi_conn, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_conn, record, _proxy):
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error:
+            alive = False
+        if not alive:
+            raise DisconnectionError("the pooled connection is gone; reconnecting")
 
 
 def _sqlite_fixups(engine):
