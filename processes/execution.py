@@ -4,7 +4,7 @@ processes.runtime builds its public functions from these pieces.
 """
 import json
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import defer
 from sqlalchemy.orm.attributes import set_committed_value
@@ -48,29 +48,42 @@ def lock_instance(db, instance_id=None, *, task_id=None):
     return lock_with_definition(db, instance_id, task_id=task_id)[0]
 
 
+def _locking(where):
+    """Statements built once (with bind parameters): SQLAlchemy then skips building and keying them per call."""
+    touch = (update(ProcessInstance).where(where).values(next_timer_at=ProcessInstance.next_timer_at)
+             .execution_options(synchronize_session=False))
+    read = (select(ProcessInstance, ProcessDefinition)
+            .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+            .options(defer(ProcessDefinition.bpmn_xml)).where(where)
+            .with_for_update(of=ProcessInstance).execution_options(populate_existing=True))
+    return touch, read
+
+
+_BY_ID = _locking(ProcessInstance.id == bindparam("key"))
+_BY_TASK = _locking(ProcessInstance.id == select(HumanTask.instance_id)
+                    .where(HumanTask.id == bindparam("key")).scalar_subquery())
+_OPEN_TASKS = (select(HumanTask).where(HumanTask.instance_id == bindparam("instance_id"),
+                                       HumanTask.completed_at.is_(None)).order_by(HumanTask.id)
+               .execution_options(populate_existing=True))
+
+
 def lock_with_definition(db, instance_id=None, *, task_id=None):
-    """(instance, definition): row lock (SELECT ... FOR UPDATE on PostgreSQL) and a fresh read of the instance, by its id or by the id of
-    one of its inbox tasks. Its definition row (without the XML) comes in the same round trip.
+    """(instance, definition): row lock (SELECT ... FOR UPDATE on PostgreSQL) and a fresh read of the instance, by
+    its id or by the id of one of its inbox tasks. Its definition row (without the XML) comes in the same round trip.
 
     SQLite has no row locks: a no-op UPDATE takes the database write lock up front (waiting for other writers),
     so two completions queue instead of both running the step; a transaction whose snapshot went stale meanwhile
     cannot take it and answers ConcurrentUpdate."""
-    if task_id is not None:
-        instance_id = select(HumanTask.instance_id).where(HumanTask.id == task_id).scalar_subquery()
+    touch, read = _BY_TASK if task_id is not None else _BY_ID
+    params = {"key": task_id if task_id is not None else instance_id}
     if db.get_bind().dialect.name == "sqlite":
         try:
-            db.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id)
-                       .values(next_timer_at=ProcessInstance.next_timer_at)
-                       .execution_options(synchronize_session=False))
+            db.execute(touch, params)
         except OperationalError as err:
             if "locked" not in str(err):
                 raise
             raise ConcurrentUpdate("the process instance is being changed by someone else; try again") from None
-    row = db.execute(select(ProcessInstance, ProcessDefinition)
-                     .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
-                     .options(defer(ProcessDefinition.bpmn_xml))
-                     .where(ProcessInstance.id == instance_id)
-                     .with_for_update(of=ProcessInstance).execution_options(populate_existing=True)).first()
+    row = db.execute(read, params).first()
     if row is None:
         if task_id is not None:
             raise TaskNotFound(f"task {task_id} not found")
@@ -80,9 +93,7 @@ def lock_with_definition(db, instance_id=None, *, task_id=None):
 
 def open_tasks(db, instance_id):
     """The instance's inbox rows that are still open, read fresh (call it under the instance lock)."""
-    return db.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id,
-                                              HumanTask.completed_at.is_(None)).order_by(HumanTask.id)
-                      .execution_options(populate_existing=True)).all()
+    return db.scalars(_OPEN_TASKS, {"instance_id": instance_id}).all()
 
 
 class Step:
