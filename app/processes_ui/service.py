@@ -146,3 +146,9 @@ def get_visible_instance(db, user, instance_id):
     if not may_view_instance(db, user, instance):
         raise Forbidden(_("You may only open the processes of your own tasks and records."))
     return instance
+
+
+def instance_model_xml(db, user, instance_id) -> str:
+    """The BPMN the instance runs on (its pinned version), for the diagram of the instance view."""
+    instance = get_visible_instance(db, user, instance_id)
+    return db.get(ProcessDefinition, instance.definition_id).bpmn_xml

@@ -153,6 +153,12 @@ def view_instance(instance_id):
                            roles=role_labels(db_session))
 
 
+@bp.route("/instances/<int:instance_id>/xml")
+@logged_in  # the instance view's diagram: whoever may view the instance (service.may_view_instance)
+def instance_xml(instance_id):
+    return Response(service.instance_model_xml(db_session, current_user, instance_id), mimetype="application/xml")
+
+
 @bp.route("/instances/<int:instance_id>/retry", methods=["POST"])
 @requires("process.admin")
 def retry(instance_id):

@@ -95,6 +95,8 @@ def test_instance_page_and_api_show_steps_history_timers(db, demo, login, api, u
         m, mh = api(username)
         assert m.get(f"/api/v1/process-instances/{inst.id}", headers=mh).status_code == status, username
         assert login(username).get(f"/processes/instances/{inst.id}").status_code == status, username
+        diagram = login(username).get(f"/processes/instances/{inst.id}/xml")  # what the viewer draws
+        assert diagram.status_code == status and (status != 200 or diagram.get_data(as_text=True) == DEMO_XML)
     handle = db.scalar(select(HumanTask).where(HumanTask.instance_id == inst.id, HumanTask.completed_at.is_(None)))
     task_page = login("manager1").get(f"/inbox/tasks/{handle.id}").get_data(as_text=True)
     assert f'href="/processes/instances/{inst.id}"' in task_page
