@@ -1,4 +1,5 @@
-"""Write or extend a domain's zh catalog from a {msgid: translation} JSON file: scripts/po_from_dict.py DOMAIN FILE.
+"""Write or extend a domain's catalog from a {msgid: translation} JSON file:
+scripts/po_from_dict.py DOMAIN FILE [LOCALE] (LOCALE zh by default).
 
 Keeps existing entries; new ones are added, changed ones updated."""
 import json
@@ -9,11 +10,12 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
 domain, source = sys.argv[1], sys.argv[2]
-po = Path(__file__).resolve().parent.parent / "app" / domain / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
+locale = sys.argv[3] if len(sys.argv) > 3 else "zh"  # "en": the English of the Chinese texts in bpmn-models/, forms/
+po = Path(__file__).resolve().parent.parent / "app" / domain / "translations" / locale / "LC_MESSAGES" / "messages.po"
 if domain == ".":
-    po = Path(__file__).resolve().parent.parent / "app" / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
+    po = Path(__file__).resolve().parent.parent / "app" / "translations" / locale / "LC_MESSAGES" / "messages.po"
 po.parent.mkdir(parents=True, exist_ok=True)
-catalog = Catalog(locale="zh", project="crm")
+catalog = Catalog(locale=locale, project="crm")
 if po.exists():
     with po.open("rb") as f:
         catalog = read_po(f)

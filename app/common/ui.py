@@ -32,8 +32,16 @@ def local_time(value, fmt="%Y-%m-%d %H:%M"):
     return str(value)
 
 
+def model_text(text):
+    """A text written in the models (BPMN names and documentation, form titles), in Chinese: the English UI reads
+    it from app/translations/en (scripts/po_from_dict.py . FILE en); tests/test_i18n_csrf.py checks it is there."""
+    from flask_babel import gettext
+    return gettext(text) if text else text
+
+
 def init_app(app):
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["model_text"] = model_text
 
     @app.context_processor
     def _globals():

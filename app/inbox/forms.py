@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 
 from processes.forms import choices_for
+from app.common.ui import model_text
 
 
 @dataclass
@@ -62,11 +63,11 @@ def build_fields(db, schema, ui=None, values=None, errors=None):
         if hints.get("ui:widget") == "hidden" or prop.get("readOnly"):
             continue
         widget = _widget(prop, hints)
-        f = FormField(name=name, label=prop.get("title") or name, widget=widget, required=name in required,
-                      value=_display(values.get(name, prop.get("default"))), errors=list(errors.get(name, [])),
-                      help=hints.get("ui:help") or prop.get("description"))
+        f = FormField(name=name, label=model_text(prop.get("title")) or name, widget=widget,
+                      required=name in required, value=_display(values.get(name, prop.get("default"))),
+                      errors=list(errors.get(name, [])), help=model_text(hints.get("ui:help") or prop.get("description")))
         if widget in ("select", "radio"):
-            f.choices = [(_display(v), label) for v, label in (choices_for(db, prop) or [])]
+            f.choices = [(_display(v), model_text(label)) for v, label in (choices_for(db, prop) or [])]
         elif widget == "stars":
             low, high = int(prop.get("minimum", 1)), int(prop.get("maximum", 5))
             f.choices = [(str(n), "★" * n) for n in range(low, high + 1)]
