@@ -14,7 +14,7 @@ from app.customers.forms import CustomerForm, Opt, TransferForm
 from app.customers.transfer_service import transfer_customer
 from app.customers.validation import CUSTOMER_FIELDS
 from app.db import db_session
-from app.processes_ui.service import may_view_instance
+from app.processes_ui.service import viewable_instances
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 
@@ -82,8 +82,8 @@ def view_customer(no):
     processes = process_links.process_rows(db_session, customer.id)
     endpoint = instance_view_endpoint(current_user)
     # only links the user may follow: process.view, or a process they work in or whose record they may open
-    viewable = {p.instance.id for p in processes if p.instance and endpoint
-                and may_view_instance(db_session, current_user, p.instance)}
+    viewable = viewable_instances(db_session, current_user, [p.instance for p in processes if p.instance]) \
+        if endpoint else set()
     return render_template(
         "customers/view.html", customer=customer, contacts=contacts, contact_total=contact_total,
         activities=activities, activity_total=activity_total,
