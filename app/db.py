@@ -4,7 +4,8 @@ Services take the session explicitly and never commit; the edge (view, API handl
 """
 import time
 
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, create_engine, event, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
 
@@ -35,6 +36,21 @@ def normalize_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg2://" + url[len(prefix):]
     return url
+
+
+def ensure_database(url):
+    """Create the PostgreSQL database `url` names when it does not exist yet (tests, benchmarks); SQLite files
+    are created on first connect, so nothing to do there."""
+    u = make_url(normalize_url(url))
+    if u.get_backend_name() != "postgresql":
+        return
+    admin = create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": u.database}):
+                conn.execute(text(f'CREATE DATABASE "{u.database}"'))
+    finally:
+        admin.dispose()
 
 
 def make_engine(url, **kw):

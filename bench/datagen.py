@@ -23,8 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 
 DEFAULT_DB = "postgresql://root@127.0.0.1:5432/crm_bench"
 CUSTOMERS_AT_1 = 100_000
@@ -46,13 +45,6 @@ GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "
 POSITIONS = ["总经理", "采购经理", "财务总监", "技术主管", "行政主管", "办公室主任"]
 
 
-def ensure_database(url):
-    u = make_url(url.replace("postgresql://", "postgresql+psycopg2://", 1))
-    admin = create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": u.database}):
-            conn.execute(text(f'CREATE DATABASE "{u.database}"'))
-    admin.dispose()
 
 
 class Timer:
@@ -73,7 +65,7 @@ class Timer:
 
 def _schema(url, rebuild, timer):
     from app.cli import upgrade_database
-    from app.db import drop_all, make_engine
+    from app.db import drop_all, ensure_database, make_engine
     from app.models import load_all_models
     ensure_database(url)
     engine = make_engine(url)

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
@@ -33,18 +33,11 @@ XML = (FIXTURES / "engine_demo.bpmn").read_text(encoding="utf-8")
 ROLES = ["sales_supervisor", "customer_manager", "service_rep", "process_analyst", "admin"]
 
 
-def ensure_database(url):
-    u = make_url(url.replace("postgresql://", "postgresql+psycopg2://", 1))
-    admin = create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": u.database}):
-            conn.execute(text(f'CREATE DATABASE "{u.database}"'))
-    admin.dispose()
 
 
 def fresh_schema(url):
     from app.cli import upgrade_database
-    from app.db import drop_all, make_engine
+    from app.db import drop_all, ensure_database, make_engine
     from app.models import load_all_models
     ensure_database(url)
     engine = make_engine(url)

@@ -18,21 +18,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 
 def prepare(url):
     from app.cli import upgrade_database
-    from app.db import drop_all, make_engine, normalize_url
+    from app.db import drop_all, ensure_database, make_engine
     from app.models import load_all_models
-    u = make_url(normalize_url(url))
-    if u.get_backend_name() == "postgresql":
-        admin = create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": u.database}):
-                conn.execute(text(f'CREATE DATABASE "{u.database}"'))
-        admin.dispose()
+    ensure_database(url)
     engine = make_engine(url)
     load_all_models()
     drop_all(engine)

@@ -7,26 +7,16 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 from app import create_app
 from app.cli import upgrade_database
-from app.db import db_session, drop_all, make_engine, normalize_url
+from app.db import db_session, drop_all, ensure_database, make_engine
 
 _TMP = Path(tempfile.mkdtemp(prefix="crm-test-"))
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.sqlite'}"
 
 
-def _ensure_database(url):
-    u = make_url(normalize_url(url))
-    if u.get_backend_name() != "postgresql":
-        return
-    admin = create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": u.database}):
-            conn.execute(text(f'CREATE DATABASE "{u.database}"'))
-    admin.dispose()
 
 
 def _reset_schema(engine):
@@ -39,7 +29,7 @@ def _reset_schema(engine):
 
 @pytest.fixture(scope="session")
 def engine():
-    _ensure_database(DATABASE_URL)
+    ensure_database(DATABASE_URL)
     eng = make_engine(DATABASE_URL)
     _reset_schema(eng)
     upgrade_database(DATABASE_URL)

@@ -13,12 +13,11 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.cli import upgrade_database
-from app.db import drop_all, make_engine, normalize_url
+from app.db import drop_all, ensure_database, make_engine
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_URL = os.environ.get("SERVICE_INTEGRATION_DATABASE_URL",
@@ -35,12 +34,7 @@ def _broker_url():
 
 
 def _fresh_database():
-    url = make_url(normalize_url(PG_URL))
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database}):
-            conn.execute(text(f'CREATE DATABASE "{url.database}"'))
-    admin.dispose()
+    ensure_database(PG_URL)
     engine = make_engine(PG_URL)
     _drop_everything(engine)  # a run killed half-way must not leave rows that change this one's outcome
     upgrade_database(PG_URL)
