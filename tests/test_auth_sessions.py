@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from app.auth.guard import REMEMBER_COOKIE
+from app.auth.seed import DEMO_USERS
 from app.auth.models import UserSession
 from processes import clock
 
@@ -163,3 +164,14 @@ def test_me_reports_role_and_rights(api):
     c, headers = api("supervisor")
     me = c.get("/api/v1/me", headers=headers).get_json()
     assert me["role"] == "sales_supervisor" and "opportunity.assign" in me["rights"]
+
+
+@pytest.mark.parametrize("username", [u[0] for u in DEMO_USERS])
+def test_every_role_lands_on_a_page_it_may_open(app, db, username):
+    """After login and from "/", each demo user reaches a page of their own menu (an executive has no inbox)."""
+    c = app.test_client()
+    resp = c.post("/login", data={"username": username, "password": "demo"})
+    assert resp.status_code == 302
+    landing = resp.headers["Location"]
+    assert c.get(landing).status_code == 200, landing
+    assert c.get("/").headers["Location"] == landing

@@ -120,3 +120,27 @@ def test_dashboards_show_win_rate_and_open_tasks(login, data, db, user):
     db.flush()
     html = login("supervisor").get("/reports/dashboards").get_data(as_text=True)
     assert '<span id="win-rate">66.7%</span>' in html
+
+
+def test_dashboards_name_roles_and_count_in_whole_numbers(login, data, db, user):
+    from processes.models import HumanTask, ProcessDefinition, ProcessInstance
+    from app.sales.models import Opportunity
+    sup = user("supervisor")
+    db.add(Opportunity(customer_name="x", probability=50, summary="s", description="d", created_by=sup.id,
+                       created_at=datetime(2025, 1, 1), status="in_development"))
+    definition = ProcessDefinition(key="p", version=1, content_hash="x", bpmn_xml="", forms={},
+                                   deployed_at=datetime(2025, 1, 1))
+    db.add(definition)
+    db.flush()
+    instance = ProcessInstance(definition_id=definition.id, definition_key="p", status="running",
+                               started_at=datetime(2025, 1, 1))
+    db.add(instance)
+    db.flush()
+    db.add(HumanTask(instance_id=instance.id, task_uuid="00000000-0000-0000-0000-00000000d001", process_key="p",
+                     bpmn_id="t", name="t", role="customer_manager", created_at=datetime(2025, 1, 1)))
+    db.flush()
+    html = login("supervisor").get("/reports/dashboards").get_data(as_text=True)
+    row = html[html.index("<h2>各角色待办任务</h2>"):]
+    assert "<td>客户经理</td>" in row and "customer_manager" not in row
+    # one opportunity in one column: the axis must not step by fractions (labels "0, 0, 1, 1")
+    assert '"min_interval":1' in html

@@ -8,6 +8,7 @@ from app.auth import passwords
 from app.auth import service as auth_service
 from app.auth.forms import LoginForm, PasswordForm
 from app.auth.guard import REMEMBER_COOKIE, logged_in, public
+from app.common.ui import home_url
 from app.db import db_session
 
 bp = Blueprint("auth", __name__)
@@ -46,7 +47,7 @@ def login():
         session["sid"] = raw
         if lang:
             session["lang"] = lang
-        resp = redirect(_safe_next(request.args.get("next")) or url_for("inbox.index"))
+        resp = redirect(_safe_next(request.args.get("next")) or home_url(user))
         if remember:
             resp.set_cookie(REMEMBER_COOKIE, remember, max_age=int(timedelta(days=cfg["REMEMBER_DAYS"]).total_seconds()),
                             httponly=True, samesite="Lax", secure=request.is_secure)
@@ -92,7 +93,7 @@ def change_password():
 def set_language(code):
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
-    resp = redirect(_safe_next(request.form.get("next")) or url_for("inbox.index"))
+    resp = redirect(_safe_next(request.form.get("next")) or home_url(current_user))
     resp.set_cookie("lang", code, max_age=365 * 86400, samesite="Lax")
     return resp
 
@@ -108,4 +109,4 @@ def health():
 @bp.route("/")
 @public
 def home():
-    return redirect(url_for("inbox.index") if current_user.is_authenticated else url_for("auth.login"))
+    return redirect(home_url(current_user))

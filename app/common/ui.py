@@ -21,6 +21,17 @@ def build_menu(user):
     return menu
 
 
+def home_url(user):
+    """Where a signed-in user lands: the first page of their menu (the inbox for those who work tasks; an
+    executive without one gets the first report page rather than a 403)."""
+    if not getattr(user, "is_authenticated", False):
+        return url_for("auth.login")
+    for group in build_menu(user):
+        if group["entries"]:
+            return group["entries"][0]["url"]
+    return url_for("auth.change_password")
+
+
 def local_time(value, fmt="%Y-%m-%d %H:%M"):
     if value is None:
         return ""

@@ -17,4 +17,7 @@ def bar_chart(chart, title, height=320):
     fig.xaxis.major_label_orientation = 0.8 if len(xs) > 6 else 0
     fig.yaxis.axis_label = chart.get("y_label", "")
     fig.yaxis.formatter = NumeralTickFormatter(format="0,0")
+    if all(float(y).is_integer() for y in chart["y"]):
+        # Counts: ticks at whole numbers only (small counts otherwise get 0.2 steps, shown as "0, 0, 1, 1").
+        fig.yaxis.ticker.min_interval = 1
     return components(fig)

@@ -12,6 +12,7 @@ from app.common.errors import ValidationFailed
 from app.common.listing import page_args, wants_export, xlsx_response
 from app.db import db_session
 from app.reports import service
+from app.inbox.service import role_labels
 from app.reports.charts import bar_chart
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -67,4 +68,4 @@ def dashboards():
     churn = {"x": [labels[s] for s in churn_order], "y": [data["churn"].get(s, 0) for s in churn_order],
              "y_label": _("Churn cases")}
     charts = [bar_chart(funnel, _("Opportunity funnel")), bar_chart(churn, _("Churn cases by status"))]
-    return render_template("reports/dashboards.html", data=data, charts=charts)
+    return render_template("reports/dashboards.html", data=data, charts=charts, role_names=role_labels(db_session))
