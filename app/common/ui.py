@@ -1,4 +1,5 @@
 """Template globals: the menu built from the user's rights, time shown in the company time zone, labels."""
+import json
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -43,6 +44,27 @@ def local_time(value, fmt="%Y-%m-%d %H:%M"):
     return str(value)
 
 
+def history_value(value):
+    """A value of task data as the history shows it: nothing as a dash, yes/no in words, timestamps in the company
+    time zone, nested values as compact JSON (not Python's repr)."""
+    from flask_babel import gettext
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+        return local_time(moment)
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return value
+
+
 def model_text(text):
     """A text written in the models (BPMN names and documentation, form titles), in Chinese: the English UI reads
     it from app/translations/en (scripts/po_from_dict.py . FILE en); tests/test_i18n_csrf.py checks it is there."""
@@ -53,6 +75,7 @@ def model_text(text):
 def init_app(app):
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["model_text"] = model_text
+    app.jinja_env.filters["history_value"] = history_value
 
     @app.context_processor
     def _globals():
