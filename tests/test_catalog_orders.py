@@ -4,7 +4,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.catalog import hooks, order_service
 from app.catalog.models import Inventory, Order, OrderLine, Product
@@ -251,3 +251,20 @@ def test_managers_see_only_their_customers_orders_on_pages(api, login, cat):
     assert "SO-B" in html and "SO-A" not in html
     assert c.get("/catalog/orders/SO-A").status_code == 404
     assert login("service1").get("/catalog/orders").status_code == 403
+
+
+def test_replay_of_an_order_of_a_customer_deleted_since_answers_the_order(api, cat, db, calls):
+    """Orders are idempotent on order_no: a sender re-sending an order it already delivered gets that order back,
+    even when the customer was deleted in between; a new order for that customer is still refused."""
+    c, h = api("admin")
+    first = c.post("/api/v1/orders", json=order_body(cat), headers=h).get_json()
+    db.execute(update(Customer).where(Customer.no == cat.c1.no).values(status="deleted"))
+    db.commit()
+    counts = _orders(db)
+    again = c.post("/api/v1/orders", json=order_body(cat), headers=h)
+    assert again.status_code == 200 and again.get_json() == first
+    changed = c.post("/api/v1/orders", json=order_body(cat, status="paid"), headers=h)
+    assert changed.status_code == 409 and changed.get_json()["fields"] == ["status"]
+    new = c.post("/api/v1/orders", json=order_body(cat, order_no="SO-2002"), headers=h)
+    assert new.status_code == 422 and "customer_no" in new.get_json()["errors"]
+    assert _orders(db) == counts and len(calls) == 1
