@@ -176,3 +176,20 @@ def test_bad_input_on_the_edit_page_saves_nothing(login, db, entries):
     html = resp.get_data(as_text=True)
     assert "该类别下已有条目 北京" in html and 'value="北京"' in html
     assert _snapshot(db) == before
+
+
+@pytest.mark.parametrize("type_, item", [("Ärzte", "Ü"), ("ÏA", "#T?¤"), ("行业", "Ñandú")])
+def test_an_entry_with_capital_non_ascii_letters_twice_is_a_field_error(api, db, entries, type_, item):
+    """Found by fuzzing the API: the second copy reached the unique index (500) where SQLite's lower() differs
+    from Python's."""
+    c, h = api("admin")
+    body = {"type": type_, "item": item, "value": "1"}
+    assert c.post("/api/v1/dictionary", json=body, headers=h).status_code == 201
+    before = _snapshot(db)
+    again = c.post("/api/v1/dictionary", json=body, headers=h)
+    assert again.status_code == 422 and "item" in again.get_json()["errors"]
+    other = c.post("/api/v1/dictionary", json={**body, "item": "other"}, headers=h).get_json()
+    moved = c.put(f"/api/v1/dictionary/{other['id']}", json=body, headers=h)
+    assert moved.status_code == 422 and "item" in moved.get_json()["errors"]
+    assert c.get(f"/api/v1/dictionary/{other['id']}", headers=h).get_json()["item"] == "other"
+    assert len(_snapshot(db)) == len(before) + 1

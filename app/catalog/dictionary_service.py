@@ -5,6 +5,7 @@ the pages and the API refuse alike.
 """
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from app.catalog.models import DictionaryEntry
 from app.common.errors import Conflict, NotFound, ValidationFailed
@@ -68,8 +69,10 @@ def _clean(data):
 def _check_unique(db, clean, errors, exclude_id=None):
     if errors:
         return
-    stmt = select(DictionaryEntry.id).where(func.lower(DictionaryEntry.type) == clean["type"].lower(),
-                                            func.lower(DictionaryEntry.item) == clean["item"].lower())
+    # lower() on both sides in the database: SQLite folds ASCII only, so Python's lower() on one side would miss
+    # an existing 'Ä' and leave the unique index to fail.
+    stmt = select(DictionaryEntry.id).where(func.lower(DictionaryEntry.type) == func.lower(clean["type"]),
+                                            func.lower(DictionaryEntry.item) == func.lower(clean["item"]))
     if exclude_id is not None:
         stmt = stmt.where(DictionaryEntry.id != exclude_id)
     if db.scalar(stmt) is not None:
@@ -82,9 +85,19 @@ def create_entry(db, *, type, item, value, editable=True) -> DictionaryEntry:
     if errors:
         raise ValidationFailed(errors)
     entry = DictionaryEntry(**clean, editable=bool(editable))
-    db.add(entry)
-    db.flush()
+    _flush_unique(db, clean, lambda: db.add(entry))
     return entry
+
+
+def _flush_unique(db, clean, change):
+    """Write in a savepoint: a concurrent writer of the same type/item gets the field error, not a 500."""
+    try:
+        with db.begin_nested():
+            change()
+            db.flush()
+    except IntegrityError:
+        raise ValidationFailed({"item": [_("This type already has the item %(item)s.", item=clean["item"])]}) \
+            from None
 
 
 def _refuse_locked(entry):
@@ -100,9 +113,11 @@ def update_entry(db, *, entry_id, type, item, value, editable=True) -> Dictionar
     _check_unique(db, clean, errors, exclude_id=entry.id)
     if errors:
         raise ValidationFailed(errors)
-    entry.type, entry.item, entry.value = clean["type"], clean["item"], clean["value"]
-    entry.editable = bool(editable)
-    db.flush()
+
+    def change():
+        entry.type, entry.item, entry.value = clean["type"], clean["item"], clean["value"]
+        entry.editable = bool(editable)
+    _flush_unique(db, clean, change)
     return entry
 
 
