@@ -28,6 +28,8 @@ def create_app(config=None):
     load_all_models()
     from app.config import INSTANCE
     app = Flask(__name__, instance_path=str(INSTANCE))
+    from app.common.ints import DbIntConverter
+    app.url_map.converters["int"] = DbIntConverter  # before any route is added: they bind converters then
     app.config.from_object(Config)
     if config:
         app.config.update(config)

@@ -3,6 +3,7 @@ from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
+from app.common.ints import DbInteger
 from app.auth.guard import requires
 from app.catalog import dictionary_service as dictionary
 from app.catalog import product_service
@@ -41,15 +42,15 @@ class ListQuery(FlatSchema):
     class Meta:
         unknown = EXCLUDE
 
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
+    page = DbInteger(load_default=1, validate=validate.Range(min=1))
+    per_page = DbInteger(load_default=20, validate=validate.Range(min=1, max=200))
     q = fields.String(metadata={"description": "free-text search"})
 
 
 def page_of(schema):
     return type(f"{schema.__name__}Page", (Schema,), {
-        "items": fields.List(fields.Nested(schema)), "total": fields.Integer(), "page": fields.Integer(),
-        "per_page": fields.Integer()})
+        "items": fields.List(fields.Nested(schema)), "total": DbInteger(), "page": DbInteger(),
+        "per_page": DbInteger()})
 
 
 def listing(stmt, args):
@@ -58,7 +59,7 @@ def listing(stmt, args):
 
 
 class EntryOut(Schema):
-    id = fields.Integer()
+    id = DbInteger()
     type = fields.String()
     item = fields.String()
     value = fields.String()
@@ -124,7 +125,7 @@ def delete_dictionary_entry(entry_id):
 
 
 class ProductOut(Schema):
-    id = fields.Integer()
+    id = DbInteger()
     name = fields.String()
     model = fields.String()
     batch = fields.String()
@@ -157,18 +158,18 @@ def get_product(product_id):
 
 
 class InventoryOut(Schema):
-    id = fields.Integer()
-    product_id = fields.Integer()
+    id = DbInteger()
+    product_id = DbInteger()
     product_name = fields.Function(lambda i: i.product.name)
     warehouse = fields.String()
     location = fields.String()
-    quantity = fields.Integer()
+    quantity = DbInteger()
     memo = fields.String()
 
 
 class InventoryQuery(ListQuery):
     product = fields.String(metadata={"description": "part of the product name or model"})
-    product_id = fields.Integer()
+    product_id = DbInteger()
     warehouse = fields.String(metadata={"description": "part of the warehouse name"})
 
 

@@ -3,6 +3,7 @@ from flask_login import current_user
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
+from app.common.ints import DbInteger
 from app.auth.guard import requires
 from app.catalog import order_import, order_service
 from app.catalog.api import FlatSchema, ListQuery, blp, listing, page_of
@@ -10,8 +11,8 @@ from app.db import db_session
 
 
 class OrderLineIn(FlatSchema):
-    product_id = fields.Integer(required=True)
-    quantity = fields.Integer(required=True)
+    product_id = DbInteger(required=True)
+    quantity = DbInteger(required=True)
     unit = fields.String(allow_none=True, metadata={"description": "defaults to the product's unit"})
     unit_price = fields.Decimal(required=True, metadata={"description": "number or string, 2 decimals at most"})
 
@@ -26,9 +27,9 @@ class OrderIn(FlatSchema):
 
 
 class OrderLineDetail(Schema):
-    product_id = fields.Integer()
+    product_id = DbInteger()
     product_name = fields.Function(lambda ln: ln.product.name)
-    quantity = fields.Integer()
+    quantity = DbInteger()
     unit = fields.String()
     unit_price = fields.Decimal(as_string=True)
     amount = fields.Decimal(as_string=True)
@@ -59,16 +60,16 @@ class ImportIn(Schema):
 
 
 class ImportRowError(Schema):
-    row = fields.Integer()
+    row = DbInteger()
     field = fields.String()
     message = fields.String()
 
 
 class ImportReport(Schema):
-    rows = fields.Integer()
-    orders_created = fields.Integer()
-    orders_existing = fields.Integer()
-    lines_created = fields.Integer()
+    rows = DbInteger()
+    orders_created = DbInteger()
+    orders_existing = DbInteger()
+    lines_created = DbInteger()
     errors = fields.List(fields.Nested(ImportRowError))
 
 

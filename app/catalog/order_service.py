@@ -16,6 +16,7 @@ from sqlalchemy.orm import contains_eager
 from app.auth.guard import sees_all
 from app.catalog.hooks import order_created
 from app.catalog.models import Order, OrderLine, Product
+from app.common.ints import db_int
 from app.common.errors import Conflict, NotFound, ValidationFailed
 from app.customers.models import Customer
 from processes.clock import utcnow
@@ -163,10 +164,9 @@ def _parse_lines(db, raw_lines, errors):
         return []
     wanted = set()
     for raw in raw_lines:
-        try:
-            wanted.add(int(_text((raw or {}).get("product_id"))))
-        except (ValueError, AttributeError):
-            pass
+        product_id = db_int(_text(raw.get("product_id"))) if isinstance(raw, dict) else None
+        if product_id is not None:  # anything else gets its field error below
+            wanted.add(product_id)
     products = {p.id: p for p in db.scalars(select(Product).where(Product.id.in_(wanted)))} if wanted else {}
     lines = []
     for i, raw in enumerate(raw_lines):

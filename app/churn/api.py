@@ -3,6 +3,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from app.common.ints import DbInteger
 from app.auth.guard import requires
 from app.churn import service
 from app.churn.models import CHURN_STATUSES
@@ -17,15 +18,15 @@ blp = Blueprint("api_churn", __name__, url_prefix="/api/v1/churn-cases",
 
 class ChurnMeasureOut(Schema):
     text = fields.String()
-    by = fields.Integer(attribute="by_id")
+    by = DbInteger(attribute="by_id")
     at = fields.DateTime()
 
 
 class ChurnCaseOut(Schema):
-    id = fields.Integer()
+    id = DbInteger()
     customer_no = fields.Function(lambda c: c.customer.no)
     customer_name = fields.Function(lambda c: c.customer.name)
-    manager_id = fields.Integer(allow_none=True)
+    manager_id = DbInteger(allow_none=True)
     last_order_date = fields.Date(allow_none=True)
     measures = fields.List(fields.Nested(ChurnMeasureOut))
     reason = fields.String(allow_none=True)
@@ -42,7 +43,7 @@ class ChurnCasePage(PageOut):
 class ChurnCaseQuery(PageArgs):
     q = fields.String(load_default=None, metadata={"description": "customer name or number"})
     customer = fields.String(load_default=None, metadata={"description": "customer name or number"})
-    manager_id = fields.Integer(load_default=None)
+    manager_id = DbInteger(load_default=None)
     status = fields.String(load_default=None, validate=validate.OneOf(CHURN_STATUSES))
 
 
@@ -56,9 +57,9 @@ class ChurnConfirmIn(Schema):
 
 class ChurnScanOut(Schema):
     cutoff = fields.Date(metadata={"description": "customers whose last order is before this date were checked"})
-    candidates = fields.Integer()
-    created = fields.Integer()
-    skipped = fields.Integer(metadata={"description": "customers a concurrent scan warned first"})
+    candidates = DbInteger()
+    created = DbInteger()
+    skipped = DbInteger(metadata={"description": "customers a concurrent scan warned first"})
 
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 PAGE_SIZES = (10, 20, 50, 100)
 EXPORT_LIMIT = 50_000
+MAX_PAGE = 1_000_000  # a further page is clamped to the last one anyway; keeps OFFSET in range
 
 
 @dataclass
@@ -36,7 +37,7 @@ class Page:
 def page_args(args=None):
     args = request.args if args is None else args
     try:
-        page = max(1, int(args.get("page", 1)))
+        page = min(max(1, int(args.get("page", 1))), MAX_PAGE)
     except ValueError:
         page = 1
     try:

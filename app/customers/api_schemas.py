@@ -2,6 +2,7 @@
 (ranges, dictionary values, formats) are the services', shared with the pages."""
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from app.common.ints import DbInteger
 from app.customers.validation import sex_code
 from app.common.api_schemas import PageOut
 
@@ -12,8 +13,8 @@ class CustomerPageQuery(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=20, validate=LIST_SIZE)
+    page = DbInteger(load_default=1, validate=validate.Range(min=1))
+    per_page = DbInteger(load_default=20, validate=LIST_SIZE)
 
 
 class CustomerQuery(CustomerPageQuery):
@@ -21,8 +22,8 @@ class CustomerQuery(CustomerPageQuery):
     no = fields.String(metadata={"description": "Part of the customer number"})
     name = fields.String(metadata={"description": "Part of the customer name"})
     region = fields.String()
-    manager_id = fields.Integer()
-    level = fields.Integer()
+    manager_id = DbInteger()
+    level = DbInteger()
     status = fields.String(validate=validate.OneOf(["normal", "lost"]))
 
 
@@ -33,10 +34,10 @@ class CustomerOut(Schema):
     no = fields.String()
     name = fields.String()
     region = fields.String(allow_none=True)
-    manager_id = fields.Integer(allow_none=True)
-    level = fields.Integer()
-    satisfaction = fields.Integer(allow_none=True)
-    credit = fields.Integer(allow_none=True)
+    manager_id = DbInteger(allow_none=True)
+    level = DbInteger()
+    satisfaction = DbInteger(allow_none=True)
+    credit = DbInteger(allow_none=True)
     address = fields.String(**_TEXT)
     postcode = fields.String(**_TEXT)
     phone = fields.String(**_TEXT)
@@ -59,9 +60,9 @@ class CustomerIn(Schema):
     Number, manager (see /transfer) and status (see DELETE and the churn process) are not editable here."""
     name = fields.String()
     region = fields.String(**_TEXT)
-    level = fields.Integer(metadata={"description": "a value of the dictionary type 客户等级"})
-    satisfaction = fields.Integer(allow_none=True)
-    credit = fields.Integer(allow_none=True)
+    level = DbInteger(metadata={"description": "a value of the dictionary type 客户等级"})
+    satisfaction = DbInteger(allow_none=True)
+    credit = DbInteger(allow_none=True)
     address = fields.String(**_TEXT)
     postcode = fields.String(**_TEXT)
     phone = fields.String(**_TEXT)
@@ -82,18 +83,18 @@ class CustomerPage(PageOut):
 
 
 class CustomerTransferIn(Schema):
-    manager_id = fields.Integer(required=True)
+    manager_id = DbInteger(required=True)
 
 
 class CustomerTransferOut(Schema):
     customer = fields.Nested(CustomerOut)
-    tasks = fields.Integer(metadata={"description": "open tasks moved to the new manager"})
-    churn_cases = fields.Integer()
-    service_requests = fields.Integer()
+    tasks = DbInteger(metadata={"description": "open tasks moved to the new manager"})
+    churn_cases = DbInteger()
+    service_requests = DbInteger()
 
 
 class ContactOut(Schema):
-    id = fields.Integer()
+    id = DbInteger()
     name = fields.String()
     sex = fields.Function(lambda c: sex_code(c.sex), allow_none=True, metadata={"description": "M | F"})
     position = fields.String(**_TEXT)
@@ -116,7 +117,7 @@ class ContactPage(CustomerPage):
 
 
 class ActivityOut(Schema):
-    id = fields.Integer()
+    id = DbInteger()
     date = fields.Date()
     place = fields.String(**_TEXT)
     summary = fields.String()
@@ -137,8 +138,8 @@ class ActivityPage(CustomerPage):
 
 
 class CustomerOrderLineOut(Schema):
-    product_id = fields.Integer()
-    quantity = fields.Integer()
+    product_id = DbInteger()
+    quantity = DbInteger()
     unit = fields.String(allow_none=True)
     unit_price = fields.Decimal(places=2, as_string=True)
     amount = fields.Decimal(places=2, as_string=True, metadata={"description": "quantity × unit price"})

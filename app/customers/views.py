@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.guard import LOGGED_IN, access_rule, requires, sees_all
+from app.common.ints import db_int
 from app.common.errors import ValidationFailed
 from app.common.listing import page_args, wants_export, xlsx_response
 from app.customers import labels, lookups, process_links, records_service, search, service
@@ -33,10 +34,7 @@ def instance_view_endpoint(user):
 
 
 def _int_arg(args, name):
-    try:
-        return int(args.get(name, ""))
-    except ValueError:
-        return None
+    return db_int(args.get(name, ""))
 
 
 def list_filters(args):

@@ -3,6 +3,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from app.common.ints import DbInteger
 from app.auth.guard import requires
 from app.common.listing import page_args
 from app.db import db_session
@@ -20,19 +21,19 @@ class TaskQuery(Schema):
     due = fields.String(validate=validate.OneOf(service.DUE_FILTERS))
     sort = fields.String(validate=validate.OneOf(list(service.SORTS)))
     q = fields.String()
-    page = fields.Integer()
-    per_page = fields.Integer()
+    page = DbInteger()
+    per_page = DbInteger()
 
 
 class TaskOut(Schema):
-    id = fields.Integer()
+    id = DbInteger()
     process = fields.String(attribute="process_key")
-    instance_id = fields.Integer()
+    instance_id = DbInteger()
     bpmn_id = fields.String()
     name = fields.String()
     role = fields.String(allow_none=True)
-    assignee_id = fields.Integer(allow_none=True)
-    claimed_by = fields.Integer(allow_none=True)
+    assignee_id = DbInteger(allow_none=True)
+    claimed_by = DbInteger(allow_none=True)
     business_key = fields.String(allow_none=True)
     subject = fields.String(allow_none=True)
     created_at = fields.DateTime()
@@ -60,7 +61,7 @@ class CompleteIn(Schema):
 
 
 class CompleteOut(Schema):
-    instance_id = fields.Integer()
+    instance_id = DbInteger()
     status = fields.String()
     error = fields.String(allow_none=True)
     current_steps = fields.List(fields.Dict())

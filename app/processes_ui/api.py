@@ -4,6 +4,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from app.auth.guard import logged_in, requires
+from app.common.ints import DbInteger, db_int
 from app.common.listing import page_args, paginate
 from app.db import db_session
 from app.inbox import actor_for
@@ -17,13 +18,13 @@ blp = Blueprint("api_processes", __name__, url_prefix="/api/v1", description="Pr
 
 
 class DefinitionOut(Schema):
-    id = fields.Integer()
+    id = DbInteger()
     key = fields.String()
     name = fields.String()
-    version = fields.Integer()
+    version = DbInteger()
     hash = fields.String(attribute="content_hash")
     deployed_at = fields.DateTime()
-    deployed_by = fields.Integer(allow_none=True)
+    deployed_by = DbInteger(allow_none=True)
     forms = fields.List(fields.String())
 
 
@@ -50,12 +51,12 @@ class InstanceQuery(Schema):
     definition_key = fields.String()
     status = fields.String(validate=validate.OneOf(service.STATUSES))
     q = fields.String()
-    page = fields.Integer()
-    per_page = fields.Integer()
+    page = DbInteger()
+    per_page = DbInteger()
 
 
 class StepOut(Schema):
-    task_id = fields.Integer()
+    task_id = DbInteger()
     bpmn_id = fields.String()
     name = fields.String()
     role = fields.String(allow_none=True)
@@ -63,9 +64,9 @@ class StepOut(Schema):
 
 
 class InstanceOut(Schema):
-    id = fields.Integer()
+    id = DbInteger()
     definition_key = fields.String()
-    version = fields.Integer()
+    version = DbInteger()
     business_key = fields.String(allow_none=True)
     subject = fields.String(allow_none=True)
     status = fields.String()
@@ -85,7 +86,7 @@ class EventOut(Schema):
     event = fields.String()
     bpmn_id = fields.String(allow_none=True)
     step = fields.String(allow_none=True)
-    user_id = fields.Integer(allow_none=True)
+    user_id = DbInteger(allow_none=True)
     user_name = fields.String(allow_none=True)
     data = fields.Raw(allow_none=True)
 
@@ -138,7 +139,7 @@ def deploy(body):
 def read_definition(key):
     """The latest version of a process (`?version=` for another) with its BPMN XML."""
     from flask import request
-    version = request.args.get("version", type=int)
+    version = request.args.get("version", type=db_int)
     return _definition(service.get_definition(db_session, key, version))
 
 

@@ -14,6 +14,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
+from app.common.ints import DbInteger
 from app.auth.guard import requires
 from app.common.listing import paginate
 from app.customers.models import Customer
@@ -29,7 +30,7 @@ blp = Blueprint("api_opportunities", __name__, url_prefix="/api/v1/opportunities
 class OpportunityIn(Schema):
     source = fields.String(allow_none=True, load_default=None, metadata={"maxLength": 100})
     customer_name = fields.String(required=True, metadata={"maxLength": 100})
-    probability = fields.Integer(required=True, metadata={"minimum": 0, "maximum": 100})
+    probability = DbInteger(required=True, metadata={"minimum": 0, "maximum": 100})
     summary = fields.String(required=True, metadata={"maxLength": 200})
     contact = fields.String(allow_none=True, load_default=None, metadata={"maxLength": 50})
     contact_phone = fields.String(allow_none=True, load_default=None, metadata={"maxLength": 30})
@@ -37,7 +38,7 @@ class OpportunityIn(Schema):
 
 
 class OpportunityCreateIn(OpportunityIn):
-    assignee_id = fields.Integer(allow_none=True, load_default=None,
+    assignee_id = DbInteger(allow_none=True, load_default=None,
                                  metadata={"description": "Assign at once (needs opportunity.assign)"})
 
 
@@ -46,17 +47,17 @@ class OpportunityPatchIn(OpportunityIn):
 
 
 class OpportunityOut(Schema):
-    id = fields.Integer()
+    id = DbInteger()
     source = fields.String(allow_none=True)
     customer_name = fields.String()
-    probability = fields.Integer()
+    probability = DbInteger()
     summary = fields.String()
     contact = fields.String(allow_none=True)
     contact_phone = fields.String(allow_none=True)
     description = fields.String()
-    created_by = fields.Integer()
+    created_by = DbInteger()
     created_at = fields.DateTime()
-    assignee_id = fields.Integer(allow_none=True)
+    assignee_id = DbInteger(allow_none=True)
     assigned_at = fields.DateTime(allow_none=True)
     status = fields.String(metadata={"enum": list(OPPORTUNITY_STATUSES)})
     closed_at = fields.DateTime(allow_none=True)
@@ -73,13 +74,13 @@ class OpportunityQuery(PageArgs):
     summary = fields.String()
     contact = fields.String()
     status = fields.String(validate=validate.OneOf(OPPORTUNITY_STATUSES))
-    assignee_id = fields.Integer()
+    assignee_id = DbInteger()
     created_from = fields.Date(metadata={"description": "Created on or after this day (company time zone)"})
     created_to = fields.Date(metadata={"description": "Created on or before this day (company time zone)"})
 
 
 class AssignIn(Schema):
-    assignee = fields.Integer(required=True, metadata={"description": "User id of a customer manager"})
+    assignee = DbInteger(required=True, metadata={"description": "User id of a customer manager"})
 
 
 class CloseIn(Schema):
@@ -97,7 +98,7 @@ class PlanItemPatchIn(PlanItemIn):
 
 
 class PlanItemOut(Schema):
-    id = fields.Integer()
+    id = DbInteger()
     date = fields.Date()
     todo = fields.String()
     result = fields.String(allow_none=True)

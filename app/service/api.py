@@ -8,6 +8,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from app.common.ints import DbInteger
 from app.auth.guard import requires
 from app.common.listing import paginate
 from app.db import db_session
@@ -23,22 +24,22 @@ blp = Blueprint("api_service", __name__, url_prefix="/api/v1/service-requests",
 
 
 class ServiceRequestOut(Schema):
-    id = fields.Integer()
+    id = DbInteger()
     type = fields.String()
     summary = fields.String()
     customer_no = fields.String()
     customer_name = fields.String()
     request = fields.String()
-    created_by = fields.Integer()
+    created_by = DbInteger()
     created_at = fields.String()
-    assignee_id = fields.Integer(allow_none=True)
+    assignee_id = DbInteger(allow_none=True)
     assigned_at = fields.String(allow_none=True)
     handling = fields.String(allow_none=True)
-    handled_by = fields.Integer(allow_none=True)
+    handled_by = DbInteger(allow_none=True)
     handled_at = fields.String(allow_none=True)
     result = fields.String(allow_none=True)
-    satisfaction = fields.Integer(allow_none=True)
-    rounds = fields.Integer(metadata={"description": "How many times the request was handled"})
+    satisfaction = DbInteger(allow_none=True)
+    rounds = DbInteger(metadata={"description": "How many times the request was handled"})
     status = fields.String(metadata={"enum": list(SERVICE_STATUSES)})
     archived_at = fields.String(allow_none=True)
     current_steps = fields.List(fields.String(), metadata={"description": "BPMN ids of the open steps"})
@@ -55,7 +56,7 @@ class ServiceRequestQuery(PageArgs):
     customer_no = fields.String()
     customer = fields.String(metadata={"description": "customer name fragment or number"})
     status = fields.String(validate=validate.OneOf(SERVICE_STATUSES))
-    assignee_id = fields.Integer()
+    assignee_id = DbInteger()
     created_from = fields.Date()
     created_to = fields.Date()
 
@@ -68,7 +69,7 @@ class ServiceRequestIn(Schema):
 
 
 class ServiceDispatchIn(Schema):
-    assignee = fields.Integer(required=True, strict=True, metadata={"description": "user id of a customer manager"})
+    assignee = DbInteger(required=True, strict=True, metadata={"description": "user id of a customer manager"})
 
 
 class ServiceHandleIn(Schema):
@@ -77,7 +78,7 @@ class ServiceHandleIn(Schema):
 
 class ServiceFeedbackIn(Schema):
     result = fields.String(required=True, validate=validate.Length(min=1, max=RESULT_MAX))
-    satisfaction = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
+    satisfaction = DbInteger(required=True, strict=True, validate=validate.Range(min=1, max=5))
 
 
 def _dump(sr, tasks=None):
