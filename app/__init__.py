@@ -34,6 +34,8 @@ def create_app(config=None):
     if config:
         app.config.update(config)
     _init_db(app)
+    from app.common import input_guard
+    input_guard.init_app(app)  # first of the before_request hooks: nothing reads the request before it
     _init_extensions(app)
     _register_domains(app)
     from app import cli
