@@ -254,3 +254,49 @@ def test_search_with_many_matches_gives_the_same_page(db, user, monkeypatch):
     assert (many.total, [c.id for c in many.items]) == (few.total, [c.id for c in few.items]) == \
         (4, [c.id for c in few.items])
     assert [c.name for c in many.items] == ["多匹配客户3", "多匹配客户2", "多匹配客户1"]
+
+
+def _pages(db, user, q, per_page=2, n=5, **filters):
+    return [search.find_customers(db, user=user, q=q, page=p, per_page=per_page, **filters) for p in range(1, n + 1)]
+
+
+@pytest.mark.parametrize("q", ["常见", "常见词", "ZQ", "139"])
+def test_a_search_most_customers_match_is_counted_up_to_a_limit_with_the_same_pages(db, user, monkeypatch, q):
+    """A text more than SEARCH_COUNT_LIMIT customers contain (公司, KH) is paged newest first without counting every
+    match ("4+", Next open): the pages hold exactly the customers an exact count pages through, those found by a
+    contact's name or phone included."""
+    admin = user("admin")
+    made = [make_customer(db, name=f"常见词公司{i}") for i in range(5)]
+    by_contact = make_customer(db, name="别的名字")
+    add_contact(db, by_contact, name="常见词先生", mobile="13900001111")
+    add_contact(db, made[1], name="常见", mobile="13911112222")
+    db.execute(text("UPDATE customer SET no = 'ZQ' || no WHERE name LIKE '常见词公司%' OR name = '别的名字'"))
+    db.expire_all()
+    exact = _pages(db, admin, q)
+    assert all(p.total_exact for p in exact)
+    monkeypatch.setattr(search, "SEARCH_COUNT_LIMIT", 1)
+    monkeypatch.setattr(search, "MATCHED_IDS_MAX", 1)  # texts of 3+ characters take the trigram ids below that
+    capped = _pages(db, admin, q)
+    if q == "139":  # only contacts hold it: the probes of names and numbers find nothing, the count stays exact
+        assert all(p.total_exact for p in capped)
+    else:
+        assert not capped[0].total_exact and capped[0].has_next
+    assert [[c.id for c in p.items] for p in capped] == [[c.id for c in p.items] for p in exact]
+
+
+def test_the_limited_count_keeps_the_scope_and_the_other_filters(db, user, monkeypatch):
+    m1, m2 = user("manager1"), user("manager2")
+    for i in range(4):
+        make_customer(db, name=f"常见词公司{i}", manager="manager1")
+        make_customer(db, name=f"常见词公司B{i}", manager="manager2")
+    monkeypatch.setattr(search, "SEARCH_COUNT_LIMIT", 1)
+    monkeypatch.setattr(search, "MATCHED_IDS_MAX", 1)
+    own = _pages(db, m1, "常见词", per_page=3, n=2)
+    assert not own[0].total_exact
+    assert {c.manager_id for p in own for c in p.items} == {m1.id} and sum(len(p.items) for p in own) == 4
+    # a name filter beside the text: no probe may stand for the search, the count is exact
+    named = search.find_customers(db, user=user("admin"), q="常见词", name="B2", per_page=3)
+    assert (named.total, named.total_exact, [c.name for c in named.items]) == (1, True, ["常见词公司B2"])
+    assert {c.id for p in _pages(db, m2, "常见词", per_page=10, n=1) for c in p.items} == \
+        {c.id for c in db.scalars(select(Customer).where(Customer.manager_id == m2.id,
+                                                         Customer.name.like("常见词%")))}
