@@ -126,6 +126,20 @@ def _register_errors(app):
             return problem(500, "internal_error", "Internal error")
         return render_template("error.html", status=500, message=_("Something went wrong; nothing was saved.")), 500
 
+    from sqlalchemy.exc import OperationalError
+
+    @app.errorhandler(OperationalError)
+    def _database_busy(exc):
+        # SQLite (the embedded default) refuses a second writer whose snapshot went stale: a conflict to retry,
+        # like PostgreSQL's row locks make it elsewhere. Any other database failure stays an internal error.
+        if "database is locked" not in str(exc):
+            return _server_error(exc)
+        db_session.rollback()
+        message = _("Someone else is changing the same data at this moment; nothing was saved. Try again.")
+        if _is_api():
+            return problem(409, "conflict", message)
+        return render_template("error.html", status=409, message=message), 409
+
     from flask_wtf.csrf import CSRFError
 
     @app.errorhandler(CSRFError)

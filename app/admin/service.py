@@ -7,6 +7,7 @@ import re
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from app.admin.audit import audit
 from app.auth import service as auth_service
@@ -78,8 +79,12 @@ def create_user(db, *, actor, username, name, password, role, active=True) -> Us
         errors["role"] = [_("Choose an existing role.")]
     if errors:
         raise ValidationFailed(errors)
-    user = auth_service.create_user(db, username=username, name=name.strip(), password=password,
-                                    role_code=role_row.code, active=bool(active))
+    try:
+        with db.begin_nested():  # another admin creating the same name at this moment: the unique index decides
+            user = auth_service.create_user(db, username=username, name=name.strip(), password=password,
+                                            role_code=role_row.code, active=bool(active))
+    except IntegrityError:
+        raise ValidationFailed({"username": [_("This user name is taken.")]}) from None
     audit(db, "user", user.id, "create", actor, {"username": username, "role": role_row.code})
     return user
 
