@@ -27,7 +27,8 @@
 
   var host = document.getElementById("modeler");
   if (!host || !window.BpmnJS) { return; }
-  var modeler = new window.BpmnJS({ container: host, keyboard: { bindTo: document } });
+  // Keyboard shortcuts bind to the canvas by themselves since diagram-js 15 (an explicit bindTo is an error now).
+  var modeler = new window.BpmnJS({ container: host });
   if (window.CrmPropertiesPanel) { window.CrmPropertiesPanel(modeler, document.getElementById("properties")); }
   var result = document.getElementById("editor-result");
   var filename = host.dataset.filename || null;
