@@ -38,8 +38,16 @@ def page(browser):
     context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
     p = context.new_page()
     p.set_default_timeout(10_000)
+    errors = []
+    p.on("console", lambda m: errors.append(m.text[:300]) if m.type == "error" else None)
+    p.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"[:300]))
     yield p
     context.close()
+    # Scripts must not fail or log errors on any page a browser test opened (a missing favicon or a refused
+    # bpmn-js option did). Answers the tests ask for on purpose (a wrong password 401, field errors 422, conflicts
+    # 409) are logged by chromium as failed loads too; those are fine.
+    unexpected = [e for e in errors if not any(f"status of {code}" in e for code in (401, 409, 422))]
+    assert unexpected == [], unexpected
 
 
 @pytest.fixture
