@@ -10,6 +10,7 @@ from app.churn import service
 from app.churn.forms import (INSTANCE_LABELS, STATUS_LABELS, STEP_LABELS, ConfirmForm, FilterForm, PostponeForm,
                              choices)
 from app.churn.scan_service import run_configured_scan
+from app.common.ints import db_int
 from app.common.errors import ServiceError, ValidationFailed
 from app.common.forms import apply_errors
 from app.common.listing import page_args, paginate, wants_export, xlsx_response
@@ -40,7 +41,7 @@ def list_cases():
     form.manager_id.choices = choices([("", _("All"))] + [(str(u.id), u.name) for u in _managers()])
     form.validate()
     stmt = service.query_cases(user=current_user, customer=form.customer.data,
-                               manager_id=int(form.manager_id.data) if form.manager_id.data else None,
+                               manager_id=db_int(form.manager_id.data),
                                status=form.status.data or None, q=request.args.get("q"))
     if wants_export():
         return xlsx_response("churn-cases.xlsx", _export_headers(), _export_rows(stmt))
