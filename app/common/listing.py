@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 from flask import request, send_file
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import func, select
 
 PAGE_SIZES = (10, 20, 50, 100)
@@ -70,15 +72,26 @@ def paginate(db, stmt, page=1, per_page=20, scalars=True, count_limit=None):
     return Page(items=items, total=total, page=page, per_page=per_page, total_exact=exact)
 
 
+def _cell(ws, value):
+    """Text stays text: control characters (which the xlsx format cannot hold, e.g. from imported data) are
+    dropped, and a text starting with '=' is written as a string, never as a formula (no formula injection
+    from a customer name)."""
+    if not isinstance(value, str):
+        return value
+    cell = WriteOnlyCell(ws, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+    cell.data_type = "s"
+    return cell
+
+
 def xlsx_response(filename, headers, rows):
     """rows: iterable of sequences, already in display form."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet()
-    ws.append([str(h) for h in headers])
+    ws.append([_cell(ws, str(h)) for h in headers])
     for i, row in enumerate(rows):
         if i >= EXPORT_LIMIT:
             break
-        ws.append(list(row))
+        ws.append([_cell(ws, v) for v in row])
     buf = io.BytesIO()
     wb.save(buf)
     buf.seek(0)
