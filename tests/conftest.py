@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from app import create_app
@@ -72,11 +73,29 @@ def client(app, db):
     return app.test_client()
 
 
+class SignedInClient(FlaskClient):
+    expect_signed_in = True
+
+    def open(self, *args, **kwargs):
+        resp = super().open(*args, **kwargs)
+        location = resp.headers.get("Location", "")
+        if self.expect_signed_in and resp.status_code in (302, 303) and location.split("?")[0].endswith("/login"):
+            raise AssertionError(f"the signed-in client was sent to the login page ({location}): its session "
+                                 "ended, e.g. by a second login of the same user")
+        return resp
+
+
 @pytest.fixture
 def login(app, db):
-    """login('manager1') -> a test client signed in as that demo user."""
+    """login('manager1') -> a test client signed in as that demo user.
+
+    The client fails a request the app answers by sending it to the login page: its session ended, most often
+    because the test signed the same user in again (pages and API share one live session per user), and a
+    request that only reached the login page proves nothing. Tests of ending sessions set `expect_signed_in`
+    to False."""
     def _login(username, password="demo", remember=False):
         c = app.test_client()
+        c.__class__ = SignedInClient
         resp = c.post("/login", data={"username": username, "password": password,
                                       **({"remember": "y"} if remember else {})})
         assert resp.status_code == 302, resp.get_data(as_text=True)[:500]

@@ -108,6 +108,7 @@ def test_admin_cannot_leave_their_admin_role_nor_disable_themselves(login, user,
 def test_disabling_ends_the_users_sessions_at_once(login, user, db):
     victim = login("manager1")
     assert victim.get("/inbox/").status_code == 200
+    victim.expect_signed_in = False  # its session is about to end: that is the point
     admin = login("admin")
     target = user("manager1")
     assert admin.post(f"/admin/users/{target.id}/active", data={"active": "0"}).status_code == 302
@@ -126,6 +127,7 @@ def test_disabling_ends_the_users_sessions_at_once(login, user, db):
 
 def test_reset_password_page_ends_sessions_and_sets_new_password(login, user):
     victim = login("manager2")
+    victim.expect_signed_in = False  # its session is about to end: that is the point
     admin = login("admin")
     target = user("manager2")
     resp = admin.post(f"/admin/users/{target.id}/password", data={"password": "short", "confirm": "short"})

@@ -68,9 +68,11 @@ def test_remember_me_signs_in_again_after_idle_expiry(login, moved_clock, app):
 
 def test_logout_revokes_remember_me(login, moved_clock):
     c = login("manager1", remember=True)
+    c.expect_signed_in = False  # signing out is the point
     cookie = c.get_cookie(REMEMBER_COOKIE).value
     c.post("/logout")
     other = login("manager2")  # any client
+    other.expect_signed_in = False
     other.set_cookie(REMEMBER_COOKIE, cookie)
     with other.session_transaction() as s:
         s.clear()
@@ -80,6 +82,7 @@ def test_logout_revokes_remember_me(login, moved_clock):
 
 def test_password_change_revokes_remember_me(login, moved_clock, app):
     c = login("manager1", remember=True)
+    c.expect_signed_in = False  # a password change ends the session: the point of the test
     cookie = c.get_cookie(REMEMBER_COOKIE).value
     resp = c.post("/password", data={"current": "demo", "new": "new-secret-1", "confirm": "new-secret-1"})
     assert resp.status_code == 302
