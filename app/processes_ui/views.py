@@ -16,6 +16,7 @@ from app.db import db_session
 from app.inbox import actor_for
 from app.inbox.service import history, process_names, role_labels
 from app.processes_ui import service
+from app.processes_ui.labels import diagram_labels
 from processes import runtime
 from processes.errors import WrongStep
 from processes.inspect import overview
@@ -69,7 +70,8 @@ def definition_xml(key, version):
 @requires("process.view", "process.deploy")
 def show_definition(key, version):
     row = service.get_definition(db_session, key, version)
-    return render_template("processes_ui/definition.html", row=row, names=process_names(db_session))
+    return render_template("processes_ui/definition.html", row=row, names=process_names(db_session),
+                           diagram_labels=diagram_labels(row.bpmn_xml, role_labels(db_session)))
 
 
 @bp.route("/editor")
@@ -147,10 +149,12 @@ def view_instance(instance_id):
     instance = service.get_visible_instance(db_session, current_user, instance_id)
     view = overview(db_session, instance)
     steps = service.open_steps(db_session, [instance.id]).get(instance.id, [])
+    roles = role_labels(db_session)
+    labels = diagram_labels(service.instance_model_xml(db_session, current_user, instance.id), roles)
     return render_template("processes_ui/instance.html", instance=instance, view=view, steps=steps,
                            history=history(db_session, instance.id), names=view["names"],
                            process_name=process_names(db_session).get(instance.definition_key),
-                           roles=role_labels(db_session))
+                           roles=roles, diagram_labels=labels)
 
 
 @bp.route("/instances/<int:instance_id>/xml")

@@ -9,6 +9,21 @@
     });
   }
 
+  // Names in the user's language (lanes show role names, not codes): {model text: shown text} from the page.
+  function relabel(viewer, labels) {
+    var registry = viewer.get("elementRegistry"), events = viewer.get("eventBus"), renamed = [];
+    registry.getAll().forEach(function (el) {
+      var bo = el.businessObject;
+      if (bo && bo.name && Object.prototype.hasOwnProperty.call(labels, bo.name) && renamed.indexOf(bo) < 0) {
+        bo.name = labels[bo.name];
+        renamed.push(bo);
+      }
+    });
+    registry.getAll().forEach(function (el) {  // shapes and their external labels share the business object
+      if (renamed.indexOf(el.businessObject) >= 0) { events.fire("element.changed", { element: el }); }
+    });
+  }
+
   var diagram = document.getElementById("diagram");
   if (diagram && window.BpmnJS) {
     var viewer = new window.BpmnJS({ container: diagram });
@@ -16,6 +31,7 @@
       .then(function (xml) { return viewer.importXML(xml); })
       .then(function () {
         var canvas = viewer.get("canvas"), registry = viewer.get("elementRegistry");
+        relabel(viewer, JSON.parse(diagram.dataset.labels || "{}"));
         canvas.zoom("fit-viewport");
         mark(canvas, registry, diagram.dataset.done, "highlight-done");
         mark(canvas, registry, diagram.dataset.current, "highlight-current");

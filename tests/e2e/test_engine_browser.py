@@ -37,6 +37,9 @@ def test_task_form_then_highlighted_diagram(db, page, live_server, sign_in, user
     assert page.locator(".djs-element.highlight-current[data-element-id='Handle']").count() == 1
     assert page.locator(".djs-element.highlight-done[data-element-id='Review']").count() == 1
     assert page.locator(".djs-element.highlight-done[data-element-id='Notify']").count() == 1
+    # lanes are named by role codes in the model; the diagram shows the roles' names
+    assert page.locator(".djs-element[data-element-id='Lane_supervisor'] text").text_content() == "销售主管"
+    assert page.locator(".djs-element[data-element-id='Lane_manager'] text").text_content() == "客户经理"
     assert "可以处理" in page.locator("table.history").inner_text()
     page.screenshot(path="/tmp/crm-engine-instance.png", full_page=True)
 
