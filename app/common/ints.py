@@ -7,6 +7,7 @@ from werkzeug.routing import IntegerConverter
 
 DB_INT_MAX = 2**31 - 1
 DB_INT_MIN = -2**31
+validate_range = validate.Range(min=DB_INT_MIN, max=DB_INT_MAX)
 
 
 def db_int(value):
@@ -32,5 +33,3 @@ class DbInteger(fields.Integer):
         checks = [validate] if callable(validate) else list(validate or [])
         super().__init__(*args, validate=[validate_range, *checks], **kwargs)
 
-
-validate_range = validate.Range(min=DB_INT_MIN, max=DB_INT_MAX)
