@@ -71,7 +71,7 @@ def definition_xml(key, version):
 def show_definition(key, version):
     row = service.get_definition(db_session, key, version)
     return render_template("processes_ui/definition.html", row=row, names=process_names(db_session),
-                           diagram_labels=diagram_labels(row.bpmn_xml, role_labels(db_session)))
+                           diagram_labels=diagram_labels(row, role_labels(db_session)))
 
 
 @bp.route("/editor")
@@ -150,7 +150,7 @@ def view_instance(instance_id):
     view = overview(db_session, instance)
     steps = service.open_steps(db_session, [instance.id]).get(instance.id, [])
     roles = role_labels(db_session)
-    labels = diagram_labels(service.instance_model_xml(db_session, current_user, instance.id), roles)
+    labels = diagram_labels(view["definition"], roles)
     return render_template("processes_ui/instance.html", instance=instance, view=view, steps=steps,
                            history=history(db_session, instance.id), names=view["names"],
                            process_name=process_names(db_session).get(instance.definition_key),
