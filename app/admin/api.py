@@ -4,7 +4,6 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, Schema, fields
 
-from app.common.ints import DbInteger
 from app.admin import role_service, service
 from app.auth.guard import requires
 from app.common.listing import Page, paginate
@@ -26,7 +25,7 @@ class UserQuery(ListQuery):
 
 
 class UserOut(Schema):
-    id = DbInteger()
+    id = fields.Integer()
     username = fields.String()
     name = fields.String()
     role = fields.Function(lambda u: u.role.code)
@@ -53,7 +52,7 @@ class UserPatch(Schema):
 
 
 class RoleOut(Schema):
-    id = DbInteger()
+    id = fields.Integer()
     code = fields.String()
     name = fields.String()
     builtin = fields.Function(role_service.is_builtin)

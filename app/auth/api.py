@@ -3,7 +3,6 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from app.common.ints import DbInteger
 from app.auth import service as auth_service
 from app.auth.guard import logged_in, public
 from app.common.responses import problem
@@ -22,7 +21,7 @@ class TokenOut(Schema):
 
 
 class MeOut(Schema):
-    id = DbInteger()
+    id = fields.Integer()
     username = fields.String()
     name = fields.String()
     role = fields.String()

@@ -3,10 +3,10 @@ from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
-from app.common.ints import DbInteger
 from app.auth.guard import requires
 from app.catalog import dictionary_service as dictionary
 from app.catalog import product_service
+from app.common.ints import DbInteger
 from app.common.listing import paginate
 from app.db import db_session
 
@@ -49,8 +49,8 @@ class ListQuery(FlatSchema):
 
 def page_of(schema):
     return type(f"{schema.__name__}Page", (Schema,), {
-        "items": fields.List(fields.Nested(schema)), "total": DbInteger(), "page": DbInteger(),
-        "per_page": DbInteger()})
+        "items": fields.List(fields.Nested(schema)), "total": fields.Integer(), "page": fields.Integer(),
+        "per_page": fields.Integer()})
 
 
 def listing(stmt, args):
@@ -59,7 +59,7 @@ def listing(stmt, args):
 
 
 class EntryOut(Schema):
-    id = DbInteger()
+    id = fields.Integer()
     type = fields.String()
     item = fields.String()
     value = fields.String()
@@ -125,7 +125,7 @@ def delete_dictionary_entry(entry_id):
 
 
 class ProductOut(Schema):
-    id = DbInteger()
+    id = fields.Integer()
     name = fields.String()
     model = fields.String()
     batch = fields.String()
@@ -158,12 +158,12 @@ def get_product(product_id):
 
 
 class InventoryOut(Schema):
-    id = DbInteger()
-    product_id = DbInteger()
+    id = fields.Integer()
+    product_id = fields.Integer()
     product_name = fields.Function(lambda i: i.product.name)
     warehouse = fields.String()
     location = fields.String()
-    quantity = DbInteger()
+    quantity = fields.Integer()
     memo = fields.String()
 
 

@@ -3,10 +3,10 @@ from flask_login import current_user
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
-from app.common.ints import DbInteger
 from app.auth.guard import requires
 from app.catalog import order_import, order_service
 from app.catalog.api import FlatSchema, ListQuery, blp, listing, page_of
+from app.common.ints import DbInteger
 from app.db import db_session
 
 
@@ -27,9 +27,9 @@ class OrderIn(FlatSchema):
 
 
 class OrderLineDetail(Schema):
-    product_id = DbInteger()
+    product_id = fields.Integer()
     product_name = fields.Function(lambda ln: ln.product.name)
-    quantity = DbInteger()
+    quantity = fields.Integer()
     unit = fields.String()
     unit_price = fields.Decimal(as_string=True)
     amount = fields.Decimal(as_string=True)
@@ -60,16 +60,16 @@ class ImportIn(Schema):
 
 
 class ImportRowError(Schema):
-    row = DbInteger()
+    row = fields.Integer()
     field = fields.String()
     message = fields.String()
 
 
 class ImportReport(Schema):
-    rows = DbInteger()
-    orders_created = DbInteger()
-    orders_existing = DbInteger()
-    lines_created = DbInteger()
+    rows = fields.Integer()
+    orders_created = fields.Integer()
+    orders_existing = fields.Integer()
+    lines_created = fields.Integer()
     errors = fields.List(fields.Nested(ImportRowError))
 
 

@@ -16,8 +16,8 @@ from sqlalchemy.orm import contains_eager
 from app.auth.guard import sees_all
 from app.catalog.hooks import order_created
 from app.catalog.models import Order, OrderLine, Product
-from app.common.ints import db_int
 from app.common.errors import Conflict, NotFound, ValidationFailed
+from app.common.ints import db_int
 from app.customers.models import Customer
 from processes.clock import utcnow
 

@@ -3,11 +3,11 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from app.common.ints import DbInteger
 from app.auth.guard import requires
 from app.churn import service
 from app.churn.models import CHURN_STATUSES
 from app.churn.scan_service import run_configured_scan
+from app.common.ints import DbInteger
 from app.common.listing import paginate
 from app.db import db_session
 from app.common.api_schemas import PageArgs, PageOut
@@ -18,15 +18,15 @@ blp = Blueprint("api_churn", __name__, url_prefix="/api/v1/churn-cases",
 
 class ChurnMeasureOut(Schema):
     text = fields.String()
-    by = DbInteger(attribute="by_id")
+    by = fields.Integer(attribute="by_id")
     at = fields.DateTime()
 
 
 class ChurnCaseOut(Schema):
-    id = DbInteger()
+    id = fields.Integer()
     customer_no = fields.Function(lambda c: c.customer.no)
     customer_name = fields.Function(lambda c: c.customer.name)
-    manager_id = DbInteger(allow_none=True)
+    manager_id = fields.Integer(allow_none=True)
     last_order_date = fields.Date(allow_none=True)
     measures = fields.List(fields.Nested(ChurnMeasureOut))
     reason = fields.String(allow_none=True)
@@ -57,9 +57,9 @@ class ChurnConfirmIn(Schema):
 
 class ChurnScanOut(Schema):
     cutoff = fields.Date(metadata={"description": "customers whose last order is before this date were checked"})
-    candidates = DbInteger()
-    created = DbInteger()
-    skipped = DbInteger(metadata={"description": "customers a concurrent scan warned first"})
+    candidates = fields.Integer()
+    created = fields.Integer()
+    skipped = fields.Integer(metadata={"description": "customers a concurrent scan warned first"})
 
 
 

@@ -10,9 +10,9 @@ from app.churn import service
 from app.churn.forms import (INSTANCE_LABELS, STATUS_LABELS, STEP_LABELS, ConfirmForm, FilterForm, PostponeForm,
                              choices)
 from app.churn.scan_service import run_configured_scan
-from app.common.ints import db_int
 from app.common.errors import ServiceError, ValidationFailed
 from app.common.forms import apply_errors
+from app.common.ints import db_int
 from app.common.listing import page_args, paginate, wants_export, xlsx_response
 from app.common.ui import local_time
 from app.db import db_session

@@ -13,8 +13,8 @@ class PageArgs(Schema):
 
 class PageOut(Schema):
     """A page of a list; subclasses add `items`."""
-    total = DbInteger(metadata={"description": "rows found; a lower bound when total_exact is false"})
+    total = fields.Integer(metadata={"description": "rows found; a lower bound when total_exact is false"})
     total_exact = fields.Boolean(metadata={"description": "false: more than `total` rows match (counted up to a "
                                                           "limit)"})
-    page = DbInteger()
-    per_page = DbInteger()
+    page = fields.Integer()
+    per_page = fields.Integer()

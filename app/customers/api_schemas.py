@@ -34,10 +34,10 @@ class CustomerOut(Schema):
     no = fields.String()
     name = fields.String()
     region = fields.String(allow_none=True)
-    manager_id = DbInteger(allow_none=True)
-    level = DbInteger()
-    satisfaction = DbInteger(allow_none=True)
-    credit = DbInteger(allow_none=True)
+    manager_id = fields.Integer(allow_none=True)
+    level = fields.Integer()
+    satisfaction = fields.Integer(allow_none=True)
+    credit = fields.Integer(allow_none=True)
     address = fields.String(**_TEXT)
     postcode = fields.String(**_TEXT)
     phone = fields.String(**_TEXT)
@@ -88,13 +88,13 @@ class CustomerTransferIn(Schema):
 
 class CustomerTransferOut(Schema):
     customer = fields.Nested(CustomerOut)
-    tasks = DbInteger(metadata={"description": "open tasks moved to the new manager"})
-    churn_cases = DbInteger()
-    service_requests = DbInteger()
+    tasks = fields.Integer(metadata={"description": "open tasks moved to the new manager"})
+    churn_cases = fields.Integer()
+    service_requests = fields.Integer()
 
 
 class ContactOut(Schema):
-    id = DbInteger()
+    id = fields.Integer()
     name = fields.String()
     sex = fields.Function(lambda c: sex_code(c.sex), allow_none=True, metadata={"description": "M | F"})
     position = fields.String(**_TEXT)
@@ -117,7 +117,7 @@ class ContactPage(CustomerPage):
 
 
 class ActivityOut(Schema):
-    id = DbInteger()
+    id = fields.Integer()
     date = fields.Date()
     place = fields.String(**_TEXT)
     summary = fields.String()
@@ -138,8 +138,8 @@ class ActivityPage(CustomerPage):
 
 
 class CustomerOrderLineOut(Schema):
-    product_id = DbInteger()
-    quantity = DbInteger()
+    product_id = fields.Integer()
+    quantity = fields.Integer()
     unit = fields.String(allow_none=True)
     unit_price = fields.Decimal(places=2, as_string=True)
     amount = fields.Decimal(places=2, as_string=True, metadata={"description": "quantity × unit price"})

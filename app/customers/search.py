@@ -53,19 +53,16 @@ def _contains(column, text, chars_index=False, no_index=False):
     condition no index answers, for a walk along the primary key that stops after a page (_common_page)."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = f"%{escaped}%"
-    if no_index:
-        column = column + ""
-        return column.ilike(pattern, escape="\\") if text.lower() != text.upper() \
-            else column.like(pattern, escape="\\")
     short = len(text) < 3
-    if short:
+    indexed = column
+    if short or no_index:
         # Too short for a trigram: the trigram index would be read whole. Hide the column from it (an expression
         # does not match the index) so PostgreSQL narrows by the characters index, by another index (e.g. the
-        # manager's) or scans the table.
-        indexed, column = column, column + ""
+        # manager's) or scans the table; with no_index, the walk along the key tests each row itself.
+        column = column + ""
     condition = column.ilike(pattern, escape="\\") if text.lower() != text.upper() \
         else column.like(pattern, escape="\\")
-    if short and chars_index:
+    if short and chars_index and not no_index:
         return _narrowed_by_chars(indexed, text, condition)
     return condition
 

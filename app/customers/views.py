@@ -6,8 +6,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.guard import LOGGED_IN, access_rule, requires, sees_all
-from app.common.ints import db_int
 from app.common.errors import ValidationFailed
+from app.common.ints import db_int
 from app.common.listing import page_args, wants_export, xlsx_response
 from app.customers import labels, lookups, process_links, records_service, search, service
 from app.common.forms import apply_errors, form_data

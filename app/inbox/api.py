@@ -3,8 +3,8 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from app.common.ints import DbInteger
 from app.auth.guard import requires
+from app.common.ints import DbInteger
 from app.common.listing import page_args
 from app.db import db_session
 from app.inbox import actor_for, service
@@ -26,14 +26,14 @@ class TaskQuery(Schema):
 
 
 class TaskOut(Schema):
-    id = DbInteger()
+    id = fields.Integer()
     process = fields.String(attribute="process_key")
-    instance_id = DbInteger()
+    instance_id = fields.Integer()
     bpmn_id = fields.String()
     name = fields.String()
     role = fields.String(allow_none=True)
-    assignee_id = DbInteger(allow_none=True)
-    claimed_by = DbInteger(allow_none=True)
+    assignee_id = fields.Integer(allow_none=True)
+    claimed_by = fields.Integer(allow_none=True)
     business_key = fields.String(allow_none=True)
     subject = fields.String(allow_none=True)
     created_at = fields.DateTime()
@@ -61,7 +61,7 @@ class CompleteIn(Schema):
 
 
 class CompleteOut(Schema):
-    instance_id = DbInteger()
+    instance_id = fields.Integer()
     status = fields.String()
     error = fields.String(allow_none=True)
     current_steps = fields.List(fields.Dict())

@@ -18,13 +18,13 @@ blp = Blueprint("api_processes", __name__, url_prefix="/api/v1", description="Pr
 
 
 class DefinitionOut(Schema):
-    id = DbInteger()
+    id = fields.Integer()
     key = fields.String()
     name = fields.String()
-    version = DbInteger()
+    version = fields.Integer()
     hash = fields.String(attribute="content_hash")
     deployed_at = fields.DateTime()
-    deployed_by = DbInteger(allow_none=True)
+    deployed_by = fields.Integer(allow_none=True)
     forms = fields.List(fields.String())
 
 
@@ -56,7 +56,7 @@ class InstanceQuery(Schema):
 
 
 class StepOut(Schema):
-    task_id = DbInteger()
+    task_id = fields.Integer()
     bpmn_id = fields.String()
     name = fields.String()
     role = fields.String(allow_none=True)
@@ -64,9 +64,9 @@ class StepOut(Schema):
 
 
 class InstanceOut(Schema):
-    id = DbInteger()
+    id = fields.Integer()
     definition_key = fields.String()
-    version = DbInteger()
+    version = fields.Integer()
     business_key = fields.String(allow_none=True)
     subject = fields.String(allow_none=True)
     status = fields.String()
@@ -86,7 +86,7 @@ class EventOut(Schema):
     event = fields.String()
     bpmn_id = fields.String(allow_none=True)
     step = fields.String(allow_none=True)
-    user_id = DbInteger(allow_none=True)
+    user_id = fields.Integer(allow_none=True)
     user_name = fields.String(allow_none=True)
     data = fields.Raw(allow_none=True)
 

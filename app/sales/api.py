@@ -14,8 +14,8 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from app.common.ints import DbInteger
 from app.auth.guard import requires
+from app.common.ints import DbInteger
 from app.common.listing import paginate
 from app.customers.models import Customer
 from app.db import db_session
@@ -47,17 +47,17 @@ class OpportunityPatchIn(OpportunityIn):
 
 
 class OpportunityOut(Schema):
-    id = DbInteger()
+    id = fields.Integer()
     source = fields.String(allow_none=True)
     customer_name = fields.String()
-    probability = DbInteger()
+    probability = fields.Integer()
     summary = fields.String()
     contact = fields.String(allow_none=True)
     contact_phone = fields.String(allow_none=True)
     description = fields.String()
-    created_by = DbInteger()
+    created_by = fields.Integer()
     created_at = fields.DateTime()
-    assignee_id = DbInteger(allow_none=True)
+    assignee_id = fields.Integer(allow_none=True)
     assigned_at = fields.DateTime(allow_none=True)
     status = fields.String(metadata={"enum": list(OPPORTUNITY_STATUSES)})
     closed_at = fields.DateTime(allow_none=True)
@@ -98,7 +98,7 @@ class PlanItemPatchIn(PlanItemIn):
 
 
 class PlanItemOut(Schema):
-    id = DbInteger()
+    id = fields.Integer()
     date = fields.Date()
     todo = fields.String()
     result = fields.String(allow_none=True)

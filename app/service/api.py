@@ -8,8 +8,8 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from app.common.ints import DbInteger
 from app.auth.guard import requires
+from app.common.ints import DbInteger
 from app.common.listing import paginate
 from app.db import db_session
 from app.service import actions, deadlines
@@ -24,22 +24,22 @@ blp = Blueprint("api_service", __name__, url_prefix="/api/v1/service-requests",
 
 
 class ServiceRequestOut(Schema):
-    id = DbInteger()
+    id = fields.Integer()
     type = fields.String()
     summary = fields.String()
     customer_no = fields.String()
     customer_name = fields.String()
     request = fields.String()
-    created_by = DbInteger()
+    created_by = fields.Integer()
     created_at = fields.String()
-    assignee_id = DbInteger(allow_none=True)
+    assignee_id = fields.Integer(allow_none=True)
     assigned_at = fields.String(allow_none=True)
     handling = fields.String(allow_none=True)
-    handled_by = DbInteger(allow_none=True)
+    handled_by = fields.Integer(allow_none=True)
     handled_at = fields.String(allow_none=True)
     result = fields.String(allow_none=True)
-    satisfaction = DbInteger(allow_none=True)
-    rounds = DbInteger(metadata={"description": "How many times the request was handled"})
+    satisfaction = fields.Integer(allow_none=True)
+    rounds = fields.Integer(metadata={"description": "How many times the request was handled"})
     status = fields.String(metadata={"enum": list(SERVICE_STATUSES)})
     archived_at = fields.String(allow_none=True)
     current_steps = fields.List(fields.String(), metadata={"description": "BPMN ids of the open steps"})
