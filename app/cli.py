@@ -55,3 +55,10 @@ def register(app):
         from app.auth.seed import sync_rights as _sync
         _sync(db_session)
         db_session.commit()
+
+    @app.cli.command("docs")
+    def docs():
+        """Regenerate docs/data-model.md and docs/schema.sql from the models."""
+        from app.common.schema_docs import write_docs
+        written = write_docs()
+        click.echo("\n".join(f"written {p}" for p in written) or "docs up to date")
