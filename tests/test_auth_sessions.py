@@ -178,3 +178,14 @@ def test_every_role_lands_on_a_page_it_may_open(app, db, username):
     landing = resp.headers["Location"]
     assert c.get(landing).status_code == 200, landing
     assert c.get("/").headers["Location"] == landing
+
+
+@pytest.mark.parametrize("username, landing", [
+    ("admin", "/admin/users"), ("analyst", "/processes/definitions"), ("executive", "/reports/dashboards"),
+    ("supervisor", "/inbox/"), ("manager1", "/inbox/"), ("service1", "/inbox/")])
+def test_each_role_starts_on_its_own_work(app, db, username, landing):
+    """The admin starts on the users, the analyst on the models, the executive on the dashboards, the roles that
+    work tasks on their inbox (not on an always-empty inbox or a list they did not come for)."""
+    c = app.test_client()
+    resp = c.post("/login", data={"username": username, "password": "demo"})
+    assert resp.headers["Location"] == landing

@@ -22,11 +22,25 @@ def build_menu(user):
     return menu
 
 
+# Where each kind of user starts, judged from rights (not role codes, so a custom role lands sensibly too): the
+# first right the user holds wins. Administrators start on the users, analysts on the models, whoever works tasks
+# on the inbox, readers such as executives on the dashboards.
+LANDING = [
+    ("user.manage", "admin.list_users"),
+    ("process.deploy", "processes_ui.list_definitions"),
+    ("task.view", "inbox.index"),
+    ("dashboard.view", "reports.dashboards"),
+]
+
+
 def home_url(user):
-    """Where a signed-in user lands: the first page of their menu (the inbox for those who work tasks; an
-    executive without one gets the first report page rather than a 403)."""
+    """Where a signed-in user lands (LANDING), else the first page of their menu."""
     if not getattr(user, "is_authenticated", False):
         return url_for("auth.login")
+    rights = user.right_codes
+    for right, endpoint in LANDING:
+        if right in rights and endpoint in current_app.view_functions:
+            return url_for(endpoint)
     for group in build_menu(user):
         if group["entries"]:
             return group["entries"][0]["url"]
