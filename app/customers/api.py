@@ -9,8 +9,9 @@ from app.common.listing import paginate
 from app.customers import records_service, service
 from app.customers.api_schemas import (ActivityIn, ActivityOut, ActivityPage, ContactIn, ContactOut, ContactPage,
                                        CustomerIn, CustomerOrderPage, CustomerOut, CustomerPage, CustomerPageQuery,
-                                       CustomerQuery, CustomerTransferIn, CustomerTransferOut)
-from app.customers.search import find_customers
+                                       CustomerQuery, CustomerTransferIn, CustomerTransferOut, SuggestOut,
+                                       SuggestQuery)
+from app.customers.search import find_customers, suggest_customers
 from app.customers.transfer_service import transfer_customer
 from app.db import db_session
 
@@ -32,6 +33,15 @@ class Customers(MethodView):
         filters = {k: args.get(k) for k in ("q", "no", "name", "region", "manager_id", "level", "status")}
         return find_customers(db_session, user=current_user, page=args["page"], per_page=args["per_page"],
                               **filters).as_api(lambda c: c)
+
+
+@blp.route("/suggest")
+@blp.arguments(SuggestQuery, location="query")
+@blp.response(200, SuggestOut(many=True))
+@requires("customer.view", "service.create")
+def suggest(args):
+    """Type-ahead for forms that pick a customer: at most 10 `{no, name}` the user may see, every word matching."""
+    return suggest_customers(db_session, user=current_user, q=args["q"])
 
 
 @blp.route("/<no>")

@@ -30,6 +30,17 @@ class CustomerQuery(CustomerPageQuery):
 _TEXT = {"allow_none": True}
 
 
+class SuggestQuery(Schema):
+    q = fields.String(required=True, validate=validate.Length(max=100),
+                      metadata={"description": "What the user typed: every word must match a customer's number, "
+                                               "name or contact"})
+
+
+class SuggestOut(Schema):
+    no = fields.String()
+    name = fields.String()
+
+
 class CustomerOut(Schema):
     no = fields.String()
     name = fields.String()

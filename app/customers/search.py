@@ -94,22 +94,36 @@ def search_ids(q, manager_id=None):
     return union(*parts)
 
 
+def search_words(q):
+    """The words of a search text (any whitespace, the full-width space too): every word must match."""
+    return (q or "").split()
+
+
+def _key_word(words):
+    """The word that leads a search of several: the longest, as the likeliest to be rare."""
+    return max(words, key=len)
+
+
 def _search_owner(user, manager_id):
     """Whose customers a search reads: the user's own without data.all, else the manager filter (or everybody)."""
-    return manager_id if sees_all(user) else user.id
+    return manager_id if user is None or sees_all(user) else user.id
 
 
 def query_customers(*, user, q=None, no=None, name=None, region=None, manager_id=None, level=None, status=None,
                     matched_ids=None):
-    """The list statement (newest first) for these filters, within what `user` may see. `matched_ids`, when
-    given, are the ids the search text `q` was already found to match."""
+    """The list statement (newest first) for these filters, within what `user` may see (None: every customer,
+    for pickers that may choose any, see suggest_customers). Every word of the search
+    text `q` must match (search_ids). `matched_ids`, when given, are the ids its key word was already found to
+    match."""
     stmt = select(Customer).options(WITH_MANAGER_NAME)
     stmt = stmt.where(Customer.status == status) if status in VISIBLE_STATUSES \
         else stmt.where(Customer.status.in_(VISIBLE_STATUSES))
+    words = search_words(q)
     if matched_ids is not None:
         stmt = stmt.where(Customer.id.in_(matched_ids))
-    elif q and q.strip():
-        stmt = stmt.where(Customer.id.in_(search_ids(q.strip(), _search_owner(user, manager_id))))
+        words.remove(_key_word(words))  # the matched ids are the key word's matches
+    for word in words:
+        stmt = stmt.where(Customer.id.in_(search_ids(word, _search_owner(user, manager_id))))
     if no and no.strip():
         stmt = stmt.where(_contains(Customer.no, no.strip().upper(), chars_index=True))
     if name and name.strip():
@@ -120,14 +134,16 @@ def query_customers(*, user, q=None, no=None, name=None, region=None, manager_id
         stmt = stmt.where(Customer.manager_id == manager_id)
     if level is not None:
         stmt = stmt.where(Customer.level == level)
-    return scoped(stmt, user).order_by(Customer.id.desc())
+    return (stmt if user is None else scoped(stmt, user)).order_by(Customer.id.desc())
 
 
 def find_customers(db, *, user, page=1, per_page=20, **filters) -> Page:
     """One page of the list. A text search counts and pages in one pass: its matches are found by scanning
     indexes that cannot also give the order, so running it twice (count, then page) would double the cost."""
-    q = (filters.get("q") or "").strip()
-    if q:
+    words = search_words(filters.get("q"))
+    q = _key_word(words) if words else ""
+    if len(words) == 1:
+        # (Several words are counted exactly: a common first word says nothing about how many match them all.)
         common = _common_page(db, user, q, filters, page, per_page)
         if common is not None:
             return common
@@ -135,6 +151,7 @@ def find_customers(db, *, user, page=1, per_page=20, **filters) -> Page:
         # Found through the trigram indexes, the matching ids come first when they are not too many: PostgreSQL
         # then fetches those customers by key instead of guessing how many match and scanning the customer table
         # to join them. (Shorter texts are scanned for anyway; one query is cheaper then.)
+        # With several words, the key word's matches come first and the others narrow them.
         matches = search_ids(q, _search_owner(user, filters.get("manager_id"))).subquery()
         ids = list(db.scalars(select(matches.c[0]).limit(MATCHED_IDS_MAX + 1)))
         if len(ids) <= MATCHED_IDS_MAX:
@@ -143,6 +160,24 @@ def find_customers(db, *, user, page=1, per_page=20, **filters) -> Page:
     if any((filters.get(k) or "").strip() for k in ("q", "no", "name")):
         return _paginate_in_one_pass(db, stmt, page, per_page)
     return paginate(db, stmt, page, per_page)
+
+
+SUGGEST_LIMIT = 10
+
+
+def picks_any_customer(user):
+    """Who may choose among every customer in a form: supervisors (data.all) and the service desk, which records
+    requests for any customer (service.feedback); a customer manager picks among their own."""
+    return sees_all(user) or user.can("service.feedback")
+
+
+def suggest_customers(db, *, user, q, limit=SUGGEST_LIMIT):
+    """The type-ahead of forms that pick a customer: up to `limit` customers the user may pick matching every word
+    of `q` (number, name, contact), newest first, as {no, name}."""
+    if not search_words(q):
+        return []
+    found = find_customers(db, user=None if picks_any_customer(user) else user, page=1, per_page=limit, q=q)
+    return [{"no": c.no, "name": c.name} for c in found.items]
 
 
 def _search_condition_unindexed(q):

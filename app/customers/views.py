@@ -1,7 +1,7 @@
 """Customer pages: list and search, the customer page, edit, logical delete, hand-over to another manager.
 
 Contacts, interaction records and orders are in views_records.py (same blueprint)."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -69,6 +69,14 @@ def _export(stmt, levels):
              c.satisfaction or "", c.credit or "", c.phone or "", c.address or "", statuses.get(c.status, c.status)]
             for c in db_session.scalars(stmt))
     return xlsx_response("customers.xlsx", headers, rows)
+
+
+@bp.route("/suggest.json")
+@requires("customer.view", "service.create")
+def suggest():
+    """The pages' customer type-ahead (the API's /api/v1/customers/suggest, for the signed-in page session)."""
+    q = (request.args.get("q") or "")[:100]
+    return jsonify(search.suggest_customers(db_session, user=current_user, q=q))
 
 
 @bp.route("/<no>")
