@@ -5,7 +5,7 @@ from pathlib import Path
 from babel import support
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import has_request_context, request, session
+from flask import g, has_request_context, request, session
 from flask_babel import Domain, get_locale
 
 APP_DIR = Path(__file__).resolve().parent
@@ -47,9 +47,14 @@ class PackageFirstDomain(Domain):
     def get_translations(self):
         if not has_request_context():
             return support.NullTranslations()
-        locale = str(get_locale())
+        # A page translates about 150 strings: resolve the merged catalog once per request (and locale, which
+        # flask_babel.refresh() may change mid-request), not once per string.
+        locale = get_locale()
+        held = g.get("_crm_translations")
+        if held is not None and held[0] is locale:
+            return held[1]
         package = _request_package()
-        key = (locale, package)
+        key = (str(locale), package)
         if key not in self.cache:
             shared = str(APP_DIR / "translations")
             own = str(APP_DIR / package / "translations") if package else None
@@ -59,6 +64,7 @@ class PackageFirstDomain(Domain):
             for dirname in ordered:
                 merged.merge(support.Translations.load(dirname, [locale], "messages"))
             self.cache[key] = merged
+        g._crm_translations = (locale, self.cache[key])
         return self.cache[key]
 
 
