@@ -10,10 +10,13 @@ process never uses, and at fork closes, its parent's pipes. Each concurrent eval
 starts one, up to `processes`, then waits. Task data crosses as pickles; what comes back is unpickled with a
 whitelist (task-data types and exceptions), so a child can never hand the parent code to run.
 """
+import ast
 import atexit
 import builtins
 import decimal
+import functools
 import io
+import keyword
 import os
 import pickle
 import signal
@@ -314,8 +317,33 @@ def _exchange(pool, request, retry=True):
         pool.release(child, healthy)
 
 
+@functools.lru_cache(maxsize=4096)
+def _literal(expression):
+    """(True, value) when the expression is one plain literal ("PT1H", 3, None), else (False, None)."""
+    try:
+        node = ast.parse(expression.strip(), mode="eval").body
+    except SyntaxError:
+        return False, None
+    if isinstance(node, ast.Constant) and isinstance(node.value, (str, int, float, bool, type(None))):
+        return True, node.value
+    return False, None
+
+
+def _trivial(expression, context):
+    """A bare task-data name or a literal costs nothing to bound: answered here, without a round trip (most
+    service-task parameters, assignee properties and timers are one of the two). Anything else, including a
+    name that is not in task data (its error must read as the sandbox's), goes to a child."""
+    name = expression.strip()
+    if name in context and name.isidentifier() and not name.startswith("_") and not keyword.iskeyword(name):
+        return True, context[name]
+    return _literal(expression)
+
+
 def evaluate(expression, context, external_context=None):
     """The value of a BPMN expression on task data (a condition, a timer, a service-task parameter, ...)."""
+    known, value = _trivial(expression, context)
+    if known:
+        return value
     return _run("evaluate", expression, context, external_context)
 
 
