@@ -153,6 +153,7 @@ class _Pool:
     def __init__(self, limits):
         self.limits, self.pid = limits, os.getpid()
         self.idle, self.started = [], 0
+        self.live = set()  # idle and busy: all of them must be forgotten in a forked process
         self.ready = threading.Condition()
 
     def acquire(self):
@@ -163,10 +164,13 @@ class _Pool:
                 return self.idle.pop()
             self.started += 1
         try:
-            return _Child(self.limits)
+            child = _Child(self.limits)
         except BaseException:
             self._gone()
             raise
+        with self.ready:
+            self.live.add(child)
+        return child
 
     def release(self, child, healthy):
         if healthy and child.uses < MAX_USES and self.pid == os.getpid():
@@ -175,10 +179,11 @@ class _Pool:
                 self.ready.notify()
             return
         child.kill()
-        self._gone()
+        self._gone(child)
 
-    def _gone(self):
+    def _gone(self, child=None):
         with self.ready:
+            self.live.discard(child)
             self.started -= 1
             self.ready.notify()
 
@@ -187,11 +192,12 @@ class _Pool:
             idle, self.idle = self.idle, []
         for child in idle:
             child.kill()
+            self._gone(child)
 
     def forget(self):
-        for child in self.idle:
+        for child in self.live:
             child.forget()
-        self.idle = []
+        self.idle, self.live = [], set()
 
 
 _limits = Limits.from_env()

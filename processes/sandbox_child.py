@@ -62,6 +62,9 @@ def main(read_fd, write_fd, cpu_seconds, memory_mb):
     parent = os.getppid()
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     limit = _address_space() + memory_mb * 1024 * 1024
+    hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)  # the parent already runs under a tighter limit (ulimit -v): keep it
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C on a dev server stops the parent, which closes the pipe
     while True:

@@ -37,8 +37,8 @@ BOMBS = [
 ]
 
 
-def _model(script=PREPARE, condition='approved == "yes"'):
-    return DEMO_XML.replace(PREPARE, script).replace('approved == "yes"', condition)
+def _model(script=PREPARE):
+    return DEMO_XML.replace(PREPARE, script)
 
 
 def _deploy(db, xml):
@@ -82,13 +82,25 @@ def test_a_runaway_while_loop_still_meets_the_step_budget(db):
     assert inst.status == "error" and "more than 100000 loop steps" in inst.error
 
 
-def test_a_gateway_condition_over_its_bound_errors_the_instance_and_keeps_the_users_step(db, user, actor):
-    _deploy(db, _model(condition="approved == \"yes\" and len('x' * (2 * 10**9)) > 0"))
+EXPRESSION_BOMB = "len('x' * (2 * 10**9))"
+EXPRESSION_PLACES = {
+    "gateway condition": ('approved == "yes"', f'approved == "yes" and {EXPRESSION_BOMB} > 0', "Approved"),
+    "service-task parameter": ('value="record"', f'value="{EXPRESSION_BOMB}"', "Notify"),
+    # a timer's error names no task, but quotes the expression
+    "timer expression": (">escalate_after<", f">\"PT1H\" if {EXPRESSION_BOMB} else \"PT2H\"<", "PT1H"),
+}
+
+
+@pytest.mark.parametrize("place", list(EXPRESSION_PLACES))
+def test_an_expression_over_its_bound_errors_the_instance_and_keeps_the_users_step(db, user, actor, place):
+    old, new, where = EXPRESSION_PLACES[place]
+    assert old in DEMO_XML
+    _deploy(db, DEMO_XML.replace(old, new))
     inst = _start(db)
     [review] = _open_tasks(db, inst)
     complete_task(db, review.id, actor=actor("supervisor"),
                   data={"approved": "yes", "assignee_id": user("manager1").id})
-    assert inst.status == "error" and MEMORY in inst.error, inst.error
+    assert inst.status == "error" and MEMORY in inst.error and where in inst.error, inst.error
     db.refresh(review)
     assert review.outcome == "completed"
 
