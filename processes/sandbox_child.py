@@ -66,6 +66,8 @@ def main(read_fd, write_fd, cpu_seconds, memory_mb):
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)  # the parent already runs under a tighter limit (ulimit -v): keep it
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    for bound in (signal.SIGPROF, signal.SIGXCPU):
+        signal.signal(bound, signal.SIG_DFL)  # an ignored signal survives exec: the bounds must end the process
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C on a dev server stops the parent, which closes the pipe
     while True:
         try:
