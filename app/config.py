@@ -33,6 +33,12 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
     DEPLOY_MODELS_AT_START = os.environ.get("DEPLOY_MODELS_AT_START", "1") == "1"
+    # Bounds of every BPMN script and expression, run in child processes (processes.sandbox reads the same
+    # environment variables itself: processes/ never imports app/; processes.sandbox.configure() changes them).
+    SCRIPT_CPU_SECONDS = float(os.environ.get("SCRIPT_CPU_SECONDS", "1"))
+    SCRIPT_MEMORY_MB = _int("SCRIPT_MEMORY_MB", 64)
+    SCRIPT_WALL_SECONDS = float(os.environ.get("SCRIPT_WALL_SECONDS", "30"))  # only when the CPU is starved
+    SCRIPT_SANDBOX_PROCESSES = _int("SCRIPT_SANDBOX_PROCESSES", 4)  # children per app process, started lazily
     # flask-smorest / OpenAPI
     API_TITLE = "CRM API"
     API_VERSION = "v1"

@@ -1,65 +1,22 @@
 """Sandboxed scripts and expressions, and service tasks routed to the operation registry.
 
-Analysts deploy BPMN, so everything a model evaluates (script tasks, gateway conditions, timer expressions,
-service-task parameters, the `assignee` property) is compiled with RestrictedPython and runs with a whitelist of
-builtins: no imports, no dunder attribute access, no open(). SpiffWorkflow's own environment is plain exec/eval.
+Analysts deploy BPMN, so everything a model evaluates (script tasks, pre/post-scripts, gateway conditions, timer
+expressions, service-task parameters, the `assignee` property) is compiled with RestrictedPython and runs with a
+whitelist of builtins: no imports, no dunder attribute access, no open() (processes.sandbox_policy). It runs in a
+child process bounded in CPU time and memory (processes.sandbox), so a script that multiplies a string by 10**9
+ends only its own instance, in error. SpiffWorkflow's own environment is plain exec/eval in the app process.
 """
-import ast
 import json
-import operator
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache
-from types import ModuleType
 
-from RestrictedPython import RestrictingNodeTransformer, compile_restricted_eval, compile_restricted_exec, \
-    safe_builtins
-from RestrictedPython.Guards import full_write_guard, guarded_iter_unpack_sequence, guarded_unpack_sequence, \
-    safer_getattr
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import BasePythonScriptEngineEnvironment, PythonScriptEngine
 
-from processes import clock
+from processes import sandbox
+from processes.sandbox import ScriptBoundExceeded, ScriptCpuTimeExceeded, ScriptMemoryExceeded  # noqa: F401
+from processes.sandbox_policy import HELPERS, MAX_ITERATIONS, ScriptRejected, ScriptTooLong  # noqa: F401
 from processes.services import OperationContext, get_operation
-
-
-class ScriptRejected(Exception):
-    """The sandbox refused the script before running any of it."""
-
-
-class ScriptTooLong(Exception):
-    """A script looped more than MAX_ITERATIONS times (a runaway loop must not hold a worker forever)."""
-
-
-MAX_ITERATIONS = 100_000
-
-
-class _Policy(RestrictingNodeTransformer):
-    """RestrictedPython's policy plus a step counter in every `while` body (for loops and comprehensions are
-    counted through _getiter_)."""
-
-    def visit_While(self, node):
-        node = self.node_contents_visit(node)
-        tick = ast.Expr(ast.Call(func=ast.Name("_tick_", ast.Load()), args=[], keywords=[]))
-        node.body.insert(0, ast.copy_location(tick, node))
-        ast.fix_missing_locations(node)
-        return node
-
-
-def _step_guards():
-    """Fresh per run: _tick_ counts loop steps, _getiter_ counts items drawn by for loops and comprehensions."""
-    count = [0]
-
-    def tick():
-        count[0] += 1
-        if count[0] > MAX_ITERATIONS:
-            raise ScriptTooLong(f"the script ran more than {MAX_ITERATIONS} loop steps")
-
-    def getiter(obj):
-        for item in obj:
-            tick()
-            yield item
-
-    return {"_tick_": tick, "_getiter_": getiter}
 
 
 class ServiceTaskFailed(Exception):
@@ -71,102 +28,23 @@ class ServiceTaskFailed(Exception):
         self.original = original
 
 
-_UNSAFE_BUILTINS = {"setattr", "delattr", "__build_class__", "id", "hash"}
-_BUILTINS = {k: v for k, v in safe_builtins.items() if k not in _UNSAFE_BUILTINS}
-_BUILTINS.update({
-    "list": list, "tuple": tuple, "dict": dict, "set": set, "frozenset": frozenset, "sorted": sorted,
-    "reversed": reversed, "min": min, "max": max, "sum": sum, "any": any, "all": all, "enumerate": enumerate,
-    "zip": zip, "map": map, "filter": filter,
-})
-
-_INPLACE = {"+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
-            "//=": operator.ifloordiv, "%=": operator.imod, "**=": operator.ipow, "|=": operator.ior,
-            "&=": operator.iand}
-
-
-def _inplacevar(op, x, y):
-    return _INPLACE[op](x, y)
-
-
-def _getitem(obj, index):
-    return obj[index]
-
-
-# Functions a model may call besides the builtins above.
-HELPERS = {
-    "datetime": datetime, "date": date, "timedelta": timedelta, "Decimal": Decimal,
-    "utcnow": clock.utcnow, "today": lambda: clock.utcnow().date(),
-}
-
-_GUARDS = {
-    "__builtins__": _BUILTINS, "_getattr_": safer_getattr, "_getitem_": _getitem,
-    "_write_": full_write_guard, "_inplacevar_": _inplacevar, "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
-    "_unpack_sequence_": guarded_unpack_sequence,
-}
-
-
-def _reject_imports(source):
-    try:
-        tree = ast.parse(source)
-    except SyntaxError as err:
-        raise ScriptRejected(f"syntax error: {err.msg} (line {err.lineno})") from None
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            raise ScriptRejected(f"import is not allowed in BPMN scripts (line {node.lineno})")
-
-
-@lru_cache(maxsize=2048)
-def compile_script(source):
-    _reject_imports(source)
-    result = compile_restricted_exec(source, filename="<bpmn-script>", policy=_Policy)
-    if result.errors:
-        raise ScriptRejected("; ".join(result.errors))
-    return result.code
-
-
-@lru_cache(maxsize=4096)
-def compile_expression(source):
-    result = compile_restricted_eval(source.strip(), filename="<bpmn-expression>", policy=_Policy)
-    if result.errors:
-        raise ScriptRejected("; ".join(result.errors))
-    return result.code
-
-
 def check_source(source, *, expression):
     """Compile without running: used when a definition is deployed, so a bad script is refused up front."""
-    (compile_expression if expression else compile_script)(source)
+    sandbox.check(source, expression=expression)
 
 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
     def __init__(self):
         super().__init__(dict(HELPERS))
 
-    def _globals(self, context, external_context):
-        glb = dict(_GUARDS)
-        glb.update(_step_guards())
-        glb.update(self.globals)
-        if external_context:
-            glb.update(external_context)
-        glb.update(context)  # task data shadows helpers of the same name instead of failing
-        return glb
-
     def evaluate(self, expression, context, external_context=None):
-        return eval(compile_expression(expression), self._globals(context, external_context))
+        return sandbox.evaluate(expression, context, external_context)
 
     def execute(self, script, context, external_context=None):
-        code = compile_script(script)
-        base = dict(_GUARDS, **self.globals, **(external_context or {}))
-        glb = self._globals(context, external_context)
-        exec(code, glb)
-        for key in list(context):
-            if key not in glb:
-                del context[key]  # the script ran `del key`
-        for key, value in glb.items():
-            if key.startswith("_") or (key in base and value is base[key] and key not in context):
-                continue
-            if callable(value) or isinstance(value, ModuleType):
-                continue  # functions defined by the script are not task data
-            context[key] = value
+        result = sandbox.execute(script, context, external_context)
+        # task.data is the dict SpiffWorkflow holds: change it in place, as an in-process exec would
+        context.clear()
+        context.update(result)
         return True
 
     def call_service(self, context, **kwargs):
@@ -190,6 +68,17 @@ class CrmScriptEngine(PythonScriptEngine):
     def __init__(self, db=None, instance=None, user_id=None):
         super().__init__(environment=_ENVIRONMENT)
         self.db, self.instance, self.user_id = db, instance, user_id
+
+    def evaluate(self, task, expression, external_context=None):
+        try:
+            return super().evaluate(task, expression, external_context)
+        except WorkflowTaskException as exc:
+            # The library's message names only the expression; a bound (CPU time, memory) must be named too.
+            cause = exc.__cause__ or exc.__context__
+            if isinstance(cause, (ScriptBoundExceeded, sandbox.ScriptProcessFailed)):
+                raise WorkflowTaskException(f"Error evaluating expression '{expression}': {cause}", task=task,
+                                            exception=cause) from cause
+            raise
 
     def call_service(self, task, operation_name=None, operation_params=None, **_kw):
         # PythonScriptEngine.call_service hides the real error behind a NameError; report the operation's own.
