@@ -241,9 +241,9 @@ def prestart(count=1):
 def _after_fork_in_child():
     global _pool, _pool_lock
     _pool_lock = threading.Lock()  # another thread may have held it at the fork
-    if _pool is not None:
-        _pool.forget()
-    _pool = None
+    pool, _pool = _pool, None
+    if pool is not None:
+        pool.forget()
 
 
 def _shutdown():
@@ -307,20 +307,19 @@ def _exchange(pool, request, retry=True):
     """(status, rest) of the child's reply. A child found dead before it read the request (ended from outside
     while idle) is replaced once; a child that ran out of memory answers and ends, so it is not reused."""
     child = pool.acquire()
-    healthy = False
     try:
-        try:
-            reply = child.call(request)
-        except _NotDelivered:
-            if not retry:
-                raise ScriptProcessFailed("the script process could not be started") from None
-            child.kill()
-            return _exchange(pool, request, retry=False)
+        reply = child.call(request)
         status, *rest = _loads(reply)
-        healthy = status != "memory"
-        return status, rest
-    finally:
-        pool.release(child, healthy)
+    except _NotDelivered:
+        pool.release(child, healthy=False)  # before the retry: with a pool of one it would wait for itself
+        if not retry:
+            raise ScriptProcessFailed("the script process could not be started") from None
+        return _exchange(pool, request, retry=False)
+    except BaseException:
+        pool.release(child, healthy=False)
+        raise
+    pool.release(child, healthy=status != "memory")
+    return status, rest
 
 
 @functools.lru_cache(maxsize=4096)

@@ -2,6 +2,7 @@
 own, threads beyond the pool size wait for a child instead of sharing one, and children end with their parent."""
 import multiprocessing
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -97,3 +98,21 @@ def test_children_end_when_their_app_process_is_killed():
     while not all(_ended(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert all(_ended(pid) for pid in pids)
+
+
+@pytest.fixture
+def one_child():
+    before = sandbox.limits()
+    sandbox.configure(processes=1)
+    yield
+    sandbox.configure(processes=before.processes)
+
+
+def test_a_child_killed_while_idle_is_replaced_without_failing_the_next_script(one_child):
+    assert sandbox.evaluate("amount + 1", {"amount": 1}) == 2
+    [pid] = _children_pids()
+    os.kill(pid, signal.SIGKILL)  # e.g. the kernel's OOM killer
+    while not _ended(pid):
+        time.sleep(0.01)
+    assert sandbox.execute("doubled = amount * 2", {"amount": 4}) == {"amount": 4, "doubled": 8}
+    assert _children_pids() and pid not in _children_pids()
