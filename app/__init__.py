@@ -34,6 +34,7 @@ def create_app(config=None):
     if config:
         app.config.update(config)
     _init_db(app)
+    _configure_script_sandbox(app)
     from app.common import input_guard
     input_guard.init_app(app)  # first of the before_request hooks: nothing reads the request before it
     _init_extensions(app)
@@ -45,6 +46,14 @@ def create_app(config=None):
     if app.config.get("DEPLOY_MODELS_AT_START") and not app.config.get("TESTING"):
         _deploy_models(app)
     return app
+
+
+def _configure_script_sandbox(app):
+    """The Flask config governs the script bounds (processes/ cannot read it: it never imports app/)."""
+    from processes import sandbox
+    sandbox.configure(cpu_seconds=app.config["SCRIPT_CPU_SECONDS"], memory_mb=app.config["SCRIPT_MEMORY_MB"],
+                      wall_seconds=app.config["SCRIPT_WALL_SECONDS"],
+                      processes=app.config["SCRIPT_SANDBOX_PROCESSES"])
 
 
 def _init_db(app):
