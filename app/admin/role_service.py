@@ -10,10 +10,12 @@ from sqlalchemy import func, select
 from app.admin.audit import audit
 from app.admin.service import ADMIN_RIGHTS
 from app.auth.models import Right, Role, User
-from app.auth.rights_catalog import MENUS, RIGHTS, ROLES
+from app.auth.rights_catalog import MENUS, ROLES, right_label
 from app.common.errors import Conflict, NotFound, ValidationFailed
+from app.common.plain_text import name_errors
 
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+NAME_MAX = 60
 
 
 def list_roles(db):
@@ -35,10 +37,10 @@ def is_builtin(role: Role) -> bool:
 
 
 def _check_name(name, errors):
-    if not name or not name.strip():
-        errors["name"] = [_("This field is required.")]
-    elif len(name.strip()) > 60:
-        errors["name"] = [_("At most %(n)s characters.", n=60)]
+    """A role name is one line of printable text of at most 60 characters (the column's length)."""
+    messages = name_errors((name or "").strip(), max_length=NAME_MAX)
+    if messages:
+        errors["name"] = messages
 
 
 def create_role(db, *, actor, code, name, rights=()) -> Role:
@@ -117,7 +119,6 @@ def menu_tree(db, role: Role | None = None, checked=None):
     """The rights grouped by menu, in menu order: [{code, label, rights: [{code, label, checked}]}].
 
     `checked` (a set of codes) overrides the role's rights, so a re-rendered form keeps what the user ticked."""
-    labels = {code: label for code, _menu, label, _ep in RIGHTS}
     held = set(checked) if checked is not None else ({r.code for r in role.rights} if role else set())
     rows = db.scalars(select(Right).order_by(Right.position, Right.code)).all()
     groups = []
@@ -126,11 +127,11 @@ def menu_tree(db, role: Role | None = None, checked=None):
         entries = [r for r in rows if r.menu == code]
         if entries:
             groups.append({"code": code, "label": str(label), "rights": [
-                {"code": r.code, "label": str(labels.get(r.code) or _(r.name)), "checked": r.code in held}
+                {"code": r.code, "label": right_label(r.code, r.name), "checked": r.code in held}
                 for r in entries]})
     # Rights whose menu is no longer in the catalog still show, so nothing granted stays invisible.
     stray = [r for r in rows if r.menu not in known_menus]
     if stray:
         groups.append({"code": "other", "label": _("Other"), "rights": [
-            {"code": r.code, "label": _(r.name), "checked": r.code in held} for r in stray]})
+            {"code": r.code, "label": right_label(r.code, r.name), "checked": r.code in held} for r in stray]})
     return groups

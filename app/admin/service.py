@@ -13,6 +13,7 @@ from app.admin.audit import audit
 from app.auth import service as auth_service
 from app.auth.models import Role, User, UserSession
 from app.common.errors import NotFound, ValidationFailed
+from app.common.plain_text import name_errors
 from app.db import ALL_METADATA
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{2,60}$")
@@ -59,10 +60,10 @@ def _check_password(password, errors, field="password"):
 
 
 def _check_name(name, errors):
-    if not name or not name.strip():
-        errors.setdefault("name", []).append(_("This field is required."))
-    elif len(name.strip()) > 60:
-        errors.setdefault("name", []).append(_("At most %(n)s characters.", n=60))
+    """A display name is one line of printable text of at most 60 characters (the column's length)."""
+    errors.setdefault("name", []).extend(name_errors((name or "").strip(), max_length=60))
+    if not errors["name"]:
+        del errors["name"]
 
 
 def create_user(db, *, actor, username, name, password, role, active=True) -> User:

@@ -9,6 +9,7 @@ from sqlalchemy import and_, false, func, or_, select, union_all
 
 from flask_babel import gettext
 
+from app.auth.rights_catalog import role_label
 from app.common.errors import Forbidden, NotFound
 from app.common.listing import paginate
 from processes import clock
@@ -187,10 +188,9 @@ def history(db, instance_id):
 
 
 def role_labels(db):
-    """{role code: role name in the user's language} (lanes are named by codes)."""
-    from flask_babel import gettext
+    """{role code: role name as pages show it (plain text)} (lanes are named by codes)."""
     from app.auth.models import Role
-    return {code: gettext(name) for code, name in db.execute(select(Role.code, Role.name)).all()}
+    return {code: role_label(code, name) for code, name in db.execute(select(Role.code, Role.name)).all()}
 
 
 def user_names(db, ids):
