@@ -143,7 +143,7 @@ def create_role():
             db_session.commit()
             flash(_("Role %(name)s created.", name=role.label), "success")
             return redirect(url_for(".edit_role", role_id=role.id))
-    tree = role_service.menu_tree(db_session, checked=ticked)
+    tree = role_service.menu_tree(db_session, checked=ticked, actor=current_user)
     return render_template("admin/role_form.html", form=form, role=None, tree=tree), 422 if form.errors else 200
 
 
@@ -169,8 +169,10 @@ def edit_role(role_id):
             flash(_("Rights of %(name)s saved; they apply from the holders' next page.", name=role.label),
                   "success")
             return redirect(url_for(".edit_role", role_id=role.id))
-    tree = role_service.menu_tree(db_session, role, checked=ticked)
-    return render_template("admin/role_form.html", form=form, role=role, tree=tree), 422 if form.errors else 200
+    tree = role_service.menu_tree(db_session, role, checked=ticked, actor=current_user)
+    return render_template("admin/role_form.html", form=form, role=role, tree=tree,
+                           own_role=role.id == current_user.role_id,
+                           history=role_service.rights_history(db_session, role.id)), 422 if form.errors else 200
 
 
 @bp.route("/roles/<int:role_id>/delete", methods=["POST"])
