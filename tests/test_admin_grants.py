@@ -117,3 +117,12 @@ def test_every_rights_change_is_audited_and_shown_to_admins(db, api, login, user
     assert items[0]["action"] == "rights" and items[0]["user_id"] == user("admin").id
     assert items[0]["added"] == ["product.view"] and items[0]["removed"] == ["order.view"] and items[0]["at"]
     assert c.get(f"/api/v1/roles/{executive.id}/history", headers=api("manager1")[1]).status_code in (401, 403)
+
+
+def test_a_users_role_change_shows_on_their_account_page(db, login, user):
+    admin = login("admin")
+    admin.post(f"/admin/users/{user('manager2').id}", data={"name": "王经理", "role": "sales_supervisor"})
+    page = admin.get(f"/admin/users/{user('manager2').id}").get_data(as_text=True)
+    history = page.split('id="account-history"')[1].split("</table>")[0]
+    assert "系统管理员" in history
+    assert "<code>customer_manager</code> → <code>sales_supervisor</code>" in history

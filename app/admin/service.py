@@ -16,6 +16,7 @@ from app.admin.audit import audit
 from app.admin.grants import grant_errors, rights_beyond
 from app.auth import service as auth_service
 from app.auth.models import Role, User, UserSession
+from app.common.models import AuditRecord
 from app.common.errors import Forbidden, NotFound, ValidationFailed
 from app.common.plain_text import name_errors
 from app.db import ALL_METADATA
@@ -202,3 +203,21 @@ def delete_user(db, *, actor, user_id) -> bool:
     db.delete(user)
     db.flush()
     return True
+
+
+def account_history(db, user_id) -> list[dict]:
+    """The account's audit trail, newest first: [{at, by (actor's name), action, role: [old, new] or None}].
+
+    A role change is a change of the user's rights, so administrators see who made it and when."""
+    rows = db.execute(select(AuditRecord, User.name).outerjoin(User, User.id == AuditRecord.user_id)
+                      .where(AuditRecord.entity == "user", AuditRecord.entity_id == str(user_id))
+                      .order_by(AuditRecord.at.desc(), AuditRecord.id.desc())).all()
+    out = []
+    for record, by in rows:
+        data = record.data or {}
+        role = data.get("role")
+        if isinstance(role, str):  # the role an account was created with
+            role = [None, role]
+        out.append({"at": record.at, "by": by, "action": record.action, "role": role,
+                    "renamed": "name" in data})
+    return out

@@ -74,7 +74,7 @@ def edit_user(user_id):
             return redirect(url_for(".list_users"))
     status = 422 if form.errors else 200
     return render_template("admin/user_form.html", form=form, user=user, pw_form=PasswordResetForm(
-        formdata=None)), status
+        formdata=None), history=service.account_history(db_session, user.id)), status
 
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
@@ -95,7 +95,8 @@ def reset_password(user_id):
             return redirect(url_for(".edit_user", user_id=user.id))
     form = UserEditForm(data={"name": user.name, "role": user.role.code}, formdata=None)
     form.role.choices = _role_choices()
-    return render_template("admin/user_form.html", form=form, user=user, pw_form=pw_form), 422
+    return render_template("admin/user_form.html", form=form, user=user, pw_form=pw_form,
+                           history=service.account_history(db_session, user.id)), 422
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
