@@ -16,8 +16,8 @@ from app.admin.audit import audit
 from app.admin.grants import grant_errors, rights_beyond
 from app.auth import service as auth_service
 from app.auth.models import Role, User, UserSession
-from app.common.models import AuditRecord
 from app.common.errors import Forbidden, NotFound, ValidationFailed
+from app.common.models import AuditRecord
 from app.common.plain_text import name_errors
 from app.db import ALL_METADATA
 

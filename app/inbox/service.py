@@ -5,17 +5,16 @@ someone of the lane claimed it. Users with process.admin may look at any role's 
 """
 from datetime import timedelta
 
-from sqlalchemy import and_, false, func, or_, select, union_all
-
 from flask_babel import gettext
+from sqlalchemy import and_, false, func, or_, select, union_all
 
 from app.auth.rights_catalog import role_label
 from app.common.errors import Forbidden, NotFound
 from app.common.listing import paginate
 from processes import clock
 from processes.definitions import parsed_for
-from processes.runtime import can_act
 from processes.models import HumanTask, ProcessDefinition, ProcessEvent, ProcessInstance
+from processes.runtime import can_act
 
 DUE_FILTERS = ("overdue", "today", "week", "none")
 # Lists and the menu badge count open tasks up to this many (the page says "100+", the badge "99+"): opening the
