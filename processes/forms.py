@@ -23,6 +23,12 @@ def choice_source(keyword):
     return deco
 
 
+def database_choices(prop) -> bool:
+    """True when the property's choices come from a registered source (their labels are stored data, not text
+    written in the model)."""
+    return any(keyword in prop for keyword in _CHOICE_SOURCES)
+
+
 def choices_for(db, prop) -> list[tuple] | None:
     """The (value, label) options of a property, or None when it is not a choice."""
     for keyword, fn in _CHOICE_SOURCES.items():

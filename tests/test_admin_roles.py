@@ -57,16 +57,20 @@ def test_rights_edit_changes_menu_and_access_on_the_users_next_request(login, db
 
 
 def test_admin_cannot_remove_own_admin_rights(login, db):
+    """Nobody changes the rights of their own role (so nobody locks themselves out either)."""
     role = _role(db, "admin")
     before = _rights(db, "admin")
     kept = sorted(before - {"role.manage"})
-    resp = login("admin").post(f"/admin/roles/{role.id}", data={"name": role.name, "rights": kept})
+    c = login("admin")
+    resp = c.post(f"/admin/roles/{role.id}", data={"name": role.name, "rights": kept})
     assert resp.status_code == 422
     html = resp.get_data(as_text=True)
-    assert "不能从自己的角色中移除 role.manage" in html
-    # the ticks the admin made are still on the page
-    assert _ticked(html, "role.manage") is False and _ticked(html, "user.manage") is True
+    assert "不能修改自己所属角色的权限" in html
+    # the own role's rights show as they are, and cannot be ticked here
+    assert 'class="fixed-right" value="role.manage" disabled checked' in html
     assert _rights(db, "admin") == before
+    page = c.get(f"/admin/roles/{role.id}").get_data(as_text=True)
+    assert _ticked(page, "user.manage") is None and "这是您自己的角色" in page
 
 
 def test_rights_page_bad_input_saves_nothing(login, db):
@@ -167,7 +171,7 @@ def test_admin_cannot_strip_own_role_through_api(api, db):
     c, h = api("admin")
     role = _role(db, "admin")
     resp = c.put(f"/api/v1/roles/{role.id}/rights", json={"rights": ["user.manage"]}, headers=h)
-    assert resp.status_code == 422 and "role.manage" in resp.get_json()["errors"]["rights"][0]
+    assert resp.status_code == 422 and "不能修改自己所属角色的权限" in resp.get_json()["errors"]["rights"][0]
     assert c.get("/api/v1/users", headers=h).status_code == 200
 
 

@@ -73,6 +73,20 @@ class RolePatch(Schema):
     name = fields.String(required=True)
 
 
+class RoleChangeOut(Schema):
+    at = fields.DateTime()
+    user_id = fields.Integer(allow_none=True, metadata={"description": "who made the change"})
+    user_name = fields.String(allow_none=True)
+    action = fields.String(metadata={"description": "create, rename, rights or delete"})
+    added = fields.List(fields.String(), metadata={"description": "rights added (a created role's initial rights)"})
+    removed = fields.List(fields.String())
+    name = fields.List(fields.String(), allow_none=True, metadata={"description": "[old, new] for a rename"})
+
+
+class RoleHistory(Schema):
+    items = fields.List(fields.Nested(RoleChangeOut))
+
+
 class RightsIO(Schema):
     rights = fields.List(fields.String(), required=True, metadata={"description": "right codes"})
 
@@ -193,13 +207,22 @@ def get_role_rights(role_id):
     return {"rights": sorted(r.code for r in role.rights)}
 
 
+@blp.route("/roles/<int:role_id>/history")
+@blp.response(200, RoleHistory)
+@requires("role.manage")
+def get_role_history(role_id):
+    """Who changed the role when: creation, renames and every rights change (added, removed), newest first."""
+    role = role_service.get_role(db_session, role_id)
+    return {"items": role_service.rights_history(db_session, role.id)}
+
+
 @blp.route("/roles/<int:role_id>/rights", methods=["PUT"])
 @blp.arguments(RightsIO)
 @blp.response(200, RightsIO)
 @requires("role.manage")
 def put_role_rights(body, role_id):
-    """Replace the role's rights; they apply from the holders' next request. An admin keeps user.manage and
-    role.manage on their own role (422 otherwise)."""
+    """Replace the role's rights; they apply from the holders' next request. 422 when granting a right the caller
+    does not hold, or changing the rights of the caller's own role. Every change is audited (see /history)."""
     role = role_service.set_role_rights(db_session, actor=current_user, role_id=role_id, codes=body["rights"])
     db_session.commit()
     return {"rights": sorted(r.code for r in role.rights)}

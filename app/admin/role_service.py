@@ -8,12 +8,15 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.admin.audit import audit
-from app.admin.service import ADMIN_RIGHTS
+from app.admin.grants import grant_errors
 from app.auth.models import Right, Role, User
-from app.auth.rights_catalog import MENUS, RIGHTS, ROLES
+from app.auth.rights_catalog import MENUS, ROLES, right_label
 from app.common.errors import Conflict, NotFound, ValidationFailed
+from app.common.models import AuditRecord
+from app.common.plain_text import name_errors
 
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+NAME_MAX = 60
 
 
 def list_roles(db):
@@ -35,10 +38,10 @@ def is_builtin(role: Role) -> bool:
 
 
 def _check_name(name, errors):
-    if not name or not name.strip():
-        errors["name"] = [_("This field is required.")]
-    elif len(name.strip()) > 60:
-        errors["name"] = [_("At most %(n)s characters.", n=60)]
+    """A role name is one line of printable text of at most 60 characters (the column's length)."""
+    messages = name_errors((name or "").strip(), max_length=NAME_MAX)
+    if messages:
+        errors["name"] = messages
 
 
 def create_role(db, *, actor, code, name, rights=()) -> Role:
@@ -50,6 +53,8 @@ def create_role(db, *, actor, code, name, rights=()) -> Role:
         errors["code"] = [_("This role code is taken.")]
     _check_name(name, errors)
     chosen = _rights_for(db, rights, errors)
+    if "rights" not in errors and grant_errors(actor, [r.code for r in chosen]):
+        errors["rights"] = grant_errors(actor, [r.code for r in chosen])
     if errors:
         raise ValidationFailed(errors)
     role = Role(code=code, name=name.strip(), rights=chosen)
@@ -93,18 +98,21 @@ def _rights_for(db, codes, errors):
 
 
 def set_role_rights(db, *, actor, role_id, codes) -> Role:
-    """Replace the role's rights with `codes`. The acting admin keeps user.manage and role.manage."""
+    """Replace the role's rights with `codes` (see app.admin.grants): the actor grants only rights they hold and
+    leaves the rights of their own role as they are (which also keeps an admin from locking themselves out).
+    Every change is audited: who, which role, the rights added and removed, when."""
     role = get_role(db, role_id)
     errors = {}
     chosen = _rights_for(db, codes, errors)
-    if not errors and role.id == actor.role_id:
-        missing = [c for c in ADMIN_RIGHTS if c not in {r.code for r in chosen}]
-        if missing:
-            errors["rights"] = [_("You cannot remove %(codes)s from your own role.", codes=", ".join(missing))]
-    if errors:
-        raise ValidationFailed(errors)
     before = {r.code for r in role.rights}
     after = {r.code for r in chosen}
+    if not errors and before != after:
+        if role.id == actor.role_id:
+            errors["rights"] = [_("You cannot change the rights of your own role; another administrator can.")]
+        elif grant_errors(actor, after - before):
+            errors["rights"] = grant_errors(actor, after - before)
+    if errors:
+        raise ValidationFailed(errors)
     if before != after:
         role.rights = chosen
         audit(db, "role", role.id, "rights", actor,
@@ -113,24 +121,46 @@ def set_role_rights(db, *, actor, role_id, codes) -> Role:
     return role
 
 
-def menu_tree(db, role: Role | None = None, checked=None):
-    """The rights grouped by menu, in menu order: [{code, label, rights: [{code, label, checked}]}].
+def menu_tree(db, role: Role | None = None, checked=None, actor=None):
+    """The rights grouped by menu, in menu order: [{code, label, rights: [{code, label, checked, fixed}]}].
 
-    `checked` (a set of codes) overrides the role's rights, so a re-rendered form keeps what the user ticked."""
-    labels = {code: label for code, _menu, label, _ep in RIGHTS}
-    held = set(checked) if checked is not None else ({r.code for r in role.rights} if role else set())
+    `checked` (a set of codes) overrides the role's rights, so a re-rendered form keeps what the user ticked.
+    With `actor`, a right they may not change here is `fixed` at the role's current state: every right of their own
+    role, and the rights they do not hold themselves (see app.admin.grants)."""
+    current = {r.code for r in role.rights} if role else set()
+    held = set(checked) if checked is not None else current
+    own = actor is not None and role is not None and role.id == actor.role_id
+    grantable = actor.right_codes if actor is not None else None
+
+    def entry(r):
+        fixed = own or (grantable is not None and r.code not in grantable)
+        return {"code": r.code, "label": right_label(r.code, r.name), "fixed": fixed,
+                "checked": r.code in (current if fixed else held)}
+
     rows = db.scalars(select(Right).order_by(Right.position, Right.code)).all()
     groups = []
     known_menus = [code for code, _label in MENUS]
     for code, label in MENUS:
         entries = [r for r in rows if r.menu == code]
         if entries:
-            groups.append({"code": code, "label": str(label), "rights": [
-                {"code": r.code, "label": str(labels.get(r.code) or _(r.name)), "checked": r.code in held}
-                for r in entries]})
+            groups.append({"code": code, "label": str(label), "rights": [entry(r) for r in entries]})
     # Rights whose menu is no longer in the catalog still show, so nothing granted stays invisible.
     stray = [r for r in rows if r.menu not in known_menus]
     if stray:
-        groups.append({"code": "other", "label": _("Other"), "rights": [
-            {"code": r.code, "label": _(r.name), "checked": r.code in held} for r in stray]})
+        groups.append({"code": "other", "label": _("Other"), "rights": [entry(r) for r in stray]})
     return groups
+
+
+def rights_history(db, role_id) -> list[dict]:
+    """The role's audit trail, newest first: [{at, user_id, user_name, action, added, removed, name}] where `name` is
+    [old, new] for a rename and `added` lists the initial rights of a created role."""
+    rows = db.execute(select(AuditRecord, User.name).outerjoin(User, User.id == AuditRecord.user_id)
+                      .where(AuditRecord.entity == "role", AuditRecord.entity_id == str(role_id))
+                      .order_by(AuditRecord.at.desc(), AuditRecord.id.desc())).all()
+    out = []
+    for record, user_name in rows:
+        data = record.data or {}
+        added = data.get("added", data.get("rights", []) if record.action == "create" else [])
+        out.append({"at": record.at, "user_id": record.user_id, "user_name": user_name, "action": record.action,
+                    "added": list(added), "removed": list(data.get("removed", [])), "name": data.get("name")})
+    return out

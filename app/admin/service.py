@@ -2,6 +2,9 @@
 
 An administrator must not lock themselves out: they cannot disable their own account nor move themselves to a
 role without user.manage and role.manage (role rights edits are guarded in role_service).
+
+Nobody gains a right through another account (app.admin.grants): a user is given only a role whose rights the actor
+holds, and a user holding rights the actor lacks cannot be changed, disabled or given a new password by them.
 """
 import re
 
@@ -10,9 +13,12 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.admin.audit import audit
+from app.admin.grants import grant_errors, rights_beyond
 from app.auth import service as auth_service
 from app.auth.models import Role, User, UserSession
-from app.common.errors import NotFound, ValidationFailed
+from app.common.errors import Forbidden, NotFound, ValidationFailed
+from app.common.models import AuditRecord
+from app.common.plain_text import name_errors
 from app.db import ALL_METADATA
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{2,60}$")
@@ -59,10 +65,10 @@ def _check_password(password, errors, field="password"):
 
 
 def _check_name(name, errors):
-    if not name or not name.strip():
-        errors.setdefault("name", []).append(_("This field is required."))
-    elif len(name.strip()) > 60:
-        errors.setdefault("name", []).append(_("At most %(n)s characters.", n=60))
+    """A display name is one line of printable text of at most 60 characters (the column's length)."""
+    errors.setdefault("name", []).extend(name_errors((name or "").strip(), max_length=60))
+    if not errors["name"]:
+        del errors["name"]
 
 
 def create_user(db, *, actor, username, name, password, role, active=True) -> User:
@@ -77,6 +83,8 @@ def create_user(db, *, actor, username, name, password, role, active=True) -> Us
     role_row = role_by_code(db, role)
     if role_row is None:
         errors["role"] = [_("Choose an existing role.")]
+    elif grant_errors(actor, [r.code for r in role_row.rights]):
+        errors["role"] = grant_errors(actor, [r.code for r in role_row.rights])
     if errors:
         raise ValidationFailed(errors)
     try:
@@ -89,9 +97,19 @@ def create_user(db, *, actor, username, name, password, role, active=True) -> Us
     return user
 
 
+def _managed_user(db, actor, user_id) -> User:
+    """The user to change, if the actor holds every right the user holds (else taking over their account by a
+    new password would be a way to rights the actor was never given)."""
+    user = get_user(db, user_id)
+    if rights_beyond(actor, user.right_codes):
+        raise Forbidden(_("This user holds rights you do not hold; only someone who holds them can change the "
+                          "account."))
+    return user
+
+
 def update_user(db, *, actor, user_id, name=None, role=None) -> User:
     """Change name and/or role (None leaves a value as is)."""
-    user = get_user(db, user_id)
+    user = _managed_user(db, actor, user_id)
     errors = {}
     if name is not None:
         _check_name(name, errors)
@@ -103,6 +121,8 @@ def update_user(db, *, actor, user_id, name=None, role=None) -> User:
         elif user.id == actor.id and not _has_admin_rights(role_row):
             errors["role"] = [_("You cannot move yourself to a role without the user and role management "
                                 "rights.")]
+        elif role_row.id != user.role_id and grant_errors(actor, [r.code for r in role_row.rights]):
+            errors["role"] = grant_errors(actor, [r.code for r in role_row.rights])
     if errors:
         raise ValidationFailed(errors)
     changes = {}
@@ -125,7 +145,7 @@ def _has_admin_rights(role: Role) -> bool:
 
 def set_active(db, *, actor, user_id, active: bool) -> User:
     """Disable or enable an account; disabling ends the user's sessions and remember-me tokens at once."""
-    user = get_user(db, user_id)
+    user = _managed_user(db, actor, user_id)
     if not active and user.id == actor.id:
         raise ValidationFailed({"active": [_("You cannot disable your own account.")]})
     if user.active == bool(active):
@@ -143,7 +163,7 @@ def set_active(db, *, actor, user_id, active: bool) -> User:
 
 def reset_password(db, *, actor, user_id, new_password) -> User:
     """An administrator sets a new password; the user's sessions and remember-me tokens end."""
-    user = get_user(db, user_id)
+    user = _managed_user(db, actor, user_id)
     errors = {}
     _check_password(new_password, errors)
     if errors:
@@ -173,7 +193,7 @@ def delete_user(db, *, actor, user_id) -> bool:
     """Physically delete a user nobody and nothing refers to; otherwise deactivate them (history stays readable).
 
     Returns True when the row was deleted, False when the account was deactivated instead."""
-    user = get_user(db, user_id)
+    user = _managed_user(db, actor, user_id)
     if user.id == actor.id:
         raise ValidationFailed({"active": [_("You cannot delete or disable your own account.")]})
     if has_history(db, user.id):
@@ -183,3 +203,21 @@ def delete_user(db, *, actor, user_id) -> bool:
     db.delete(user)
     db.flush()
     return True
+
+
+def account_history(db, user_id) -> list[dict]:
+    """The account's audit trail, newest first: [{at, by (actor's name), action, role: [old, new] or None}].
+
+    A role change is a change of the user's rights, so administrators see who made it and when."""
+    rows = db.execute(select(AuditRecord, User.name).outerjoin(User, User.id == AuditRecord.user_id)
+                      .where(AuditRecord.entity == "user", AuditRecord.entity_id == str(user_id))
+                      .order_by(AuditRecord.at.desc(), AuditRecord.id.desc())).all()
+    out = []
+    for record, by in rows:
+        data = record.data or {}
+        role = data.get("role")
+        if isinstance(role, str):  # the role an account was created with
+            role = [None, role]
+        out.append({"at": record.at, "by": by, "action": record.action, "role": role,
+                    "renamed": "name" in data})
+    return out

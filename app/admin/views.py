@@ -16,7 +16,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def _role_choices(blank=None):
-    pairs = [(role.code, _(role.name)) for role, _n in role_service.list_roles(db_session)]
+    pairs = [(role.code, role.label) for role, _n in role_service.list_roles(db_session)]
     return choices(([("", blank)] if blank else []) + pairs)
 
 
@@ -28,7 +28,7 @@ def list_users():
     active = {"1": True, "0": False}.get(form.active.data or "")
     stmt = service.query_users(q=form.q.data, role=form.role.data or None, active=active)
     if wants_export():
-        rows = ((u.username, u.name, _(u.role.name), _("Active") if u.active else _("Disabled"))
+        rows = ((u.username, u.name, u.role.label, _("Active") if u.active else _("Disabled"))
                 for u in db_session.scalars(stmt))
         return xlsx_response("users.xlsx", [_("User name"), _("Name"), _("Role"), _("Status")], rows)
     page = paginate(db_session, stmt, *page_args())
@@ -74,7 +74,7 @@ def edit_user(user_id):
             return redirect(url_for(".list_users"))
     status = 422 if form.errors else 200
     return render_template("admin/user_form.html", form=form, user=user, pw_form=PasswordResetForm(
-        formdata=None)), status
+        formdata=None), history=service.account_history(db_session, user.id)), status
 
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
@@ -95,7 +95,8 @@ def reset_password(user_id):
             return redirect(url_for(".edit_user", user_id=user.id))
     form = UserEditForm(data={"name": user.name, "role": user.role.code}, formdata=None)
     form.role.choices = _role_choices()
-    return render_template("admin/user_form.html", form=form, user=user, pw_form=pw_form), 422
+    return render_template("admin/user_form.html", form=form, user=user, pw_form=pw_form,
+                           history=service.account_history(db_session, user.id)), 422
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
@@ -141,9 +142,9 @@ def create_role():
             apply_errors(form, err.errors)
         else:
             db_session.commit()
-            flash(_("Role %(name)s created.", name=role.name), "success")
+            flash(_("Role %(name)s created.", name=role.label), "success")
             return redirect(url_for(".edit_role", role_id=role.id))
-    tree = role_service.menu_tree(db_session, checked=ticked)
+    tree = role_service.menu_tree(db_session, checked=ticked, actor=current_user)
     return render_template("admin/role_form.html", form=form, role=None, tree=tree), 422 if form.errors else 200
 
 
@@ -152,7 +153,7 @@ def create_role():
 def edit_role(role_id):
     role = role_service.get_role(db_session, role_id)
     # Built-in roles store their English label and show its translation; saving the shown text keeps the label.
-    shown_name = _(role.name)
+    shown_name = role.label
     form = RoleEditForm(data={"name": shown_name})
     ticked = request.form.getlist("rights") if request.method == "POST" else None
     if form.validate_on_submit():
@@ -166,11 +167,13 @@ def edit_role(role_id):
             apply_errors(form, err.errors)
         else:
             db_session.commit()
-            flash(_("Rights of %(name)s saved; they apply from the holders' next page.", name=_(role.name)),
+            flash(_("Rights of %(name)s saved; they apply from the holders' next page.", name=role.label),
                   "success")
             return redirect(url_for(".edit_role", role_id=role.id))
-    tree = role_service.menu_tree(db_session, role, checked=ticked)
-    return render_template("admin/role_form.html", form=form, role=role, tree=tree), 422 if form.errors else 200
+    tree = role_service.menu_tree(db_session, role, checked=ticked, actor=current_user)
+    return render_template("admin/role_form.html", form=form, role=role, tree=tree,
+                           own_role=role.id == current_user.role_id,
+                           history=role_service.rights_history(db_session, role.id)), 422 if form.errors else 200
 
 
 @bp.route("/roles/<int:role_id>/delete", methods=["POST"])
@@ -178,12 +181,12 @@ def edit_role(role_id):
 def delete_role(role_id):
     try:
         role = role_service.get_role(db_session, role_id)
-        name = role.name
+        name = role.label
         role_service.delete_role(db_session, actor=current_user, role_id=role_id)
     except ServiceError as err:
         db_session.rollback()
         flash(err.detail, "error")
     else:
         db_session.commit()
-        flash(_("Role %(name)s deleted.", name=_(name)), "success")
+        flash(_("Role %(name)s deleted.", name=name), "success")
     return redirect(url_for(".list_roles"))

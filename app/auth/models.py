@@ -3,6 +3,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Table, Column, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.auth.rights_catalog import role_label
 from app.db import Base
 
 role_right = Table(
@@ -27,6 +28,11 @@ class Role(Base):
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(60))
     rights: Mapped[list[Right]] = relationship(secondary=role_right, lazy="selectin")
+
+    @property
+    def label(self) -> str:
+        """The name to show (plain text, escaped by templates): see rights_catalog.role_label."""
+        return role_label(self.code, self.name)
 
 
 class User(Base):

@@ -75,3 +75,29 @@ ROLES = {
     "process_analyst": (_l("Process analyst"), ["task.view", "process.view", "process.deploy", "dashboard.view",
                                                      "data.all"]),
 }
+
+
+def msgid(lazy) -> str:
+    """The untranslated text of a lazy_gettext string: rows store it, pages translate it on display."""
+    return lazy._args[0] if hasattr(lazy, "_args") else str(lazy)
+
+
+def role_label(code, stored_name) -> str:
+    """The name pages show for a role, always a plain str that templates escape like any other text.
+
+    A built-in role still carrying its seeded English label shows that label's translation (looked up by the role
+    code, never by the stored text); any name an administrator typed shows exactly as typed. Database text never goes
+    through gettext or the template `_()`: the latter returns Markup, so a typed name would run as HTML."""
+    builtin = ROLES.get(code)
+    if builtin is not None and stored_name == msgid(builtin[0]):
+        return str(builtin[0])
+    return str(stored_name if stored_name is not None else (code or ""))
+
+
+def right_label(code, stored_name) -> str:
+    """The label of a right: the catalog's translated label by code, else the stored name as plain text."""
+    label = RIGHT_LABELS.get(code)
+    return str(label) if label is not None else str(stored_name if stored_name is not None else code)
+
+
+RIGHT_LABELS = {code: label for code, _menu, label, _endpoint in RIGHTS}

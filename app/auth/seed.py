@@ -2,7 +2,7 @@
 from sqlalchemy import select
 
 from app.auth.models import Right, Role, User
-from app.auth.rights_catalog import RIGHTS, ROLES
+from app.auth.rights_catalog import RIGHTS, ROLES, msgid
 from app.auth.service import create_user
 
 DEMO_USERS = [
@@ -14,11 +14,6 @@ DEMO_USERS = [
     ("executive", "陈总", "executive"),
     ("analyst", "孙分析", "process_analyst"),
 ]
-
-
-def msgid(lazy):
-    """The untranslated text of a lazy_gettext string: rows store it, pages translate it on display."""
-    return lazy._args[0] if hasattr(lazy, "_args") else str(lazy)
 
 
 def sync_rights(db):

@@ -81,9 +81,13 @@ def history_value(value):
 
 def model_text(text):
     """A text written in the models (BPMN names and documentation, form titles), in Chinese: the English UI reads
-    it from app/translations/en (scripts/po_from_dict.py . FILE en); tests/test_i18n_csrf.py checks it is there."""
+    it from app/translations/en (scripts/po_from_dict.py . FILE en); tests/test_i18n_csrf.py checks it is there.
+
+    Only texts of the deployed models come here, never names people type (roles, users, dictionary items: those
+    show as stored). The result is a plain str, so the page escapes it; the template `_()` must not be used instead,
+    as it returns Markup and formats the text with %."""
     from flask_babel import gettext
-    return gettext(text) if text else text
+    return str(gettext(text)) if text else text
 
 
 def init_app(app):

@@ -9,6 +9,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import defer
 
 from app.auth.models import Role, User
+from app.auth.rights_catalog import role_label
 from app.churn.models import ChurnCase
 from app.sales.models import Opportunity
 from app.service.models import ServiceRequest
@@ -90,6 +91,7 @@ def _holder_labels(db, tasks) -> dict[int, dict]:
     user_ids = {t.assignee_id or t.claimed_by for t in tasks} - {None}
     names = dict(db.execute(select(User.id, User.name).where(User.id.in_(user_ids))).all()) if user_ids else {}
     role_codes = {t.role for t in tasks} - {None}
-    roles = dict(db.execute(select(Role.code, Role.name).where(Role.code.in_(role_codes))).all()) if role_codes else {}
+    roles = {code: role_label(code, name) for code, name in
+             db.execute(select(Role.code, Role.name).where(Role.code.in_(role_codes)))} if role_codes else {}
     return {t.id: {"user": names.get(t.assignee_id or t.claimed_by), "role": roles.get(t.role, t.role)}
             for t in tasks}

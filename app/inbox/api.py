@@ -97,9 +97,10 @@ def _form(task, ctx):
 @blp.response(200, TaskDetail)
 @requires("task.view")
 def get_task(task_id):
-    """One task with its form (403 for a user outside the task's lane who may not watch processes)."""
-    task = service.get_task(db_session, task_id)
-    service.check_may_view(task, current_user, actor_for(current_user))
+    """One task with its form (404, as for a task that does not exist, for a user outside the task's lane who may
+    not watch processes)."""
+    task = service.visible_task(db_session, current_user, task_id)
+    service.check_may_read(task, current_user, actor_for(current_user))
     ctx = service.task_context(db_session, task)
     return {**{c: getattr(task, c) for c in _TASK_COLUMNS}, "form": _form(task, ctx)}
 
@@ -116,8 +117,9 @@ def _outcome(instance):
 @blp.response(200, CompleteOut)
 @requires("task.view")
 def complete(body, task_id):
-    """Complete a task with its form data: 403 outside the lane, 422 with field errors, 409 when someone else
-    completed it first or the process is elsewhere."""
+    """Complete a task with its form data: 404 for a task the user may not see, 403 for one they see but may not
+    do, 422 with field errors, 409 when someone else completed it first or the process is elsewhere."""
+    service.visible_task(db_session, current_user, task_id)
     instance = runtime.complete_task(db_session, task_id, actor=actor_for(current_user), data=body["data"])
     db_session.commit()
     return _outcome(instance)
@@ -127,7 +129,8 @@ def complete(body, task_id):
 @blp.response(200, TaskOut)
 @requires("task.view")
 def claim(task_id):
-    """Take a shared task of my lane."""
+    """Take a shared task of my lane (404 for a task the user may not see)."""
+    service.visible_task(db_session, current_user, task_id)
     task = runtime.claim_task(db_session, task_id, actor=actor_for(current_user))
     db_session.commit()
     return task
@@ -137,7 +140,8 @@ def claim(task_id):
 @blp.response(200, TaskOut)
 @requires("task.view")
 def unclaim(task_id):
-    """Give a taken task back to the lane."""
+    """Give a taken task back to the lane (404 for a task the user may not see)."""
+    service.visible_task(db_session, current_user, task_id)
     task = runtime.unclaim_task(db_session, task_id, actor=actor_for(current_user))
     db_session.commit()
     return task

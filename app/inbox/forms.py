@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
-from processes.forms import choices_for
+from processes.forms import choices_for, database_choices
 from app.common.ui import model_text
 
 
@@ -67,7 +67,10 @@ def build_fields(db, schema, ui=None, values=None, errors=None):
                       required=name in required, value=_display(values.get(name, prop.get("default"))),
                       errors=list(errors.get(name, [])), help=model_text(hints.get("ui:help") or prop.get("description")))
         if widget in ("select", "radio"):
-            f.choices = [(_display(v), model_text(label)) for v, label in (choices_for(db, prop) or [])]
+            # Labels from the database (dictionary items, user names) show as stored, never through gettext;
+            # only the model's own enumNames are model text with a translation.
+            shown = str if database_choices(prop) else model_text
+            f.choices = [(_display(v), shown(label)) for v, label in (choices_for(db, prop) or [])]
         elif widget == "stars":
             low, high = int(prop.get("minimum", 1)), int(prop.get("maximum", 5))
             f.choices = [(str(n), "★" * n) for n in range(low, high + 1)]

@@ -5,8 +5,10 @@ someone of the lane claimed it. Users with process.admin may look at any role's 
 """
 from datetime import timedelta
 
+from flask_babel import gettext
 from sqlalchemy import and_, false, func, or_, select, union_all
 
+from app.auth.rights_catalog import role_label
 from app.common.errors import Forbidden, NotFound
 from app.common.listing import paginate
 from processes import clock
@@ -127,18 +129,30 @@ def process_names(db):
     return dict(sorted(names.items(), key=lambda kv: kv[1]))
 
 
-def get_task(db, task_id):
+def may_see(task, user) -> bool:
+    """Who may know a task exists: users who watch processes (process.view, process.admin), the users it names
+    (assignee, claimer, completer) and the members of its lane while no one else is assigned to it. A task claimed
+    by a lane colleague stays visible to the lane, so a late claim hears "someone else took it"."""
+    if user.can("process.view") or user.can("process.admin"):
+        return True
+    if user.id in (task.assignee_id, task.claimed_by, task.completed_by):
+        return True
+    return task.assignee_id is None and (not task.role or task.role == user.role_code)
+
+
+def visible_task(db, user, task_id):
+    """The task, checked before anything else is done with it: a task the user may not see answers exactly like
+    one that does not exist (404, same message), so its subject, record and holder stay unknown."""
     task = db.get(HumanTask, task_id)
-    if task is None:
-        raise NotFound("Task not found")
+    if task is None or not may_see(task, user):
+        raise NotFound(gettext("No such task."))
     return task
 
 
-def check_may_view(task, user, actor):
-    """Lane members (and administrators) open a task; process.view users may read it."""
-    if can_act(task, actor) or user.can("process.view"):
-        return
-    raise Forbidden("This task belongs to another role or user.")
+def check_may_read(task, user, actor):
+    """Of the tasks a user sees, they open those they may do; watchers of processes (process.view) read any."""
+    if not can_act(task, actor) and not user.can("process.view"):
+        raise Forbidden(gettext("This task belongs to another role or user."))
 
 
 def task_context(db, task):
@@ -173,10 +187,9 @@ def history(db, instance_id):
 
 
 def role_labels(db):
-    """{role code: role name in the user's language} (lanes are named by codes)."""
-    from flask_babel import gettext
+    """{role code: role name as pages show it (plain text)} (lanes are named by codes)."""
     from app.auth.models import Role
-    return {code: gettext(name) for code, name in db.execute(select(Role.code, Role.name)).all()}
+    return {code: role_label(code, name) for code, name in db.execute(select(Role.code, Role.name)).all()}
 
 
 def user_names(db, ids):

@@ -63,6 +63,7 @@ def _back_to_inbox():
 @bp.route("/tasks/<int:task_id>/claim", methods=["POST"])
 @requires("task.view")
 def claim(task_id):
+    service.visible_task(db_session, current_user, task_id)
     try:
         runtime.claim_task(db_session, task_id, actor=actor_for(current_user))
         db_session.commit()
@@ -79,6 +80,7 @@ def claim(task_id):
 @bp.route("/tasks/<int:task_id>/unclaim", methods=["POST"])
 @requires("task.view")
 def unclaim(task_id):
+    service.visible_task(db_session, current_user, task_id)
     try:
         runtime.unclaim_task(db_session, task_id, actor=actor_for(current_user))
         db_session.commit()
@@ -92,9 +94,9 @@ def unclaim(task_id):
 @bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])
 @requires("task.view")
 def task(task_id):
-    t = service.get_task(db_session, task_id)
+    t = service.visible_task(db_session, current_user, task_id)
     actor = actor_for(current_user)
-    service.check_may_view(t, current_user, actor)
+    service.check_may_read(t, current_user, actor)
     ctx = service.task_context(db_session, t)
     may_act = t.completed_at is None and runtime.can_act(t, actor) and ctx["instance"].status == "running"
     values, errors, status = {}, {}, 200

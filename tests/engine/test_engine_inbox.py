@@ -49,7 +49,7 @@ def test_web_flow_review_handle_loop_with_form_errors_kept(db, demo, login, user
     m2 = login("manager2")
     assert "Handle request" not in listed(m2, "/inbox/")
     handle = open_task(db, "Handle")
-    assert m2.get(f"/inbox/tasks/{handle.id}").status_code == 403
+    assert m2.get(f"/inbox/tasks/{handle.id}").status_code == 404  # assigned to a colleague: not even known
     m1 = login("manager1")
     assert "Handle request" in listed(m1, "/inbox/")
     task_page = m1.get(f"/inbox/tasks/{handle.id}").get_data(as_text=True)
@@ -81,9 +81,9 @@ def test_api_inbox_task_form_and_completion_rules(db, demo, api, user):
     assert schema["properties"]["channel"]["enumNames"] == ["咨询", "投诉"]
 
     mgr, mgr_h = api("manager1")
-    assert mgr.get(f"/api/v1/tasks/{task_id}", headers=mgr_h).status_code == 403
+    assert mgr.get(f"/api/v1/tasks/{task_id}", headers=mgr_h).status_code == 404  # another lane: unknown
     resp = mgr.post(f"/api/v1/tasks/{task_id}/complete", headers=mgr_h, json={"data": {"approved": "yes"}})
-    assert resp.status_code == 403 and resp.get_json()["code"] == "task_forbidden"
+    assert resp.status_code == 404 and resp.get_json()["code"] == "not_found"
     resp = sup.post(f"/api/v1/tasks/{task_id}/complete", headers=sup_h,
                     json={"data": {"approved": "perhaps", "channel": "gossip"}})
     assert resp.status_code == 422 and set(resp.get_json()["errors"]) == {"approved", "assignee_id", "channel"}
