@@ -5,10 +5,13 @@ that the case is its instance's own (business key), so a forged case_id in a for
 from app.catalog.hooks import on_order_created
 from app.churn import service
 from app.common.errors import Conflict
+from app.customers.hooks import on_customer_transferred
 from processes.api import operation
 
 # A new order closes the customer's open churn case as retained and ends its process (same transaction).
 on_order_created(service.close_cases_on_order)
+# A customer handed to another manager: their open cases follow (the tasks moved through the engine).
+on_customer_transferred(service.move_open_cases)
 
 
 def _own(ctx, case_id):

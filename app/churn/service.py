@@ -5,7 +5,7 @@ case itself changes only in the service tasks the process then runs (operations.
 bottom of this module), so the page, the API and the inbox all go through one path. Services never commit.
 """
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 
 from app.catalog.models import Order
 from app.churn.models import CHURN_STATUSES, OPEN_CHURN_STATUSES, ChurnCase, ChurnMeasure
@@ -121,6 +121,14 @@ def mark_retained(db, *, case_id) -> ChurnCase:
     case.status = "retained"
     case.closed_at = clock.utcnow()
     return case
+
+
+def move_open_cases(db, *, customer_id, from_manager_id, to_manager_id) -> dict:
+    """Customer transfer hook: the customer's open cases go to the new manager (closed ones keep their history)."""
+    moved = db.execute(update(ChurnCase).where(ChurnCase.customer_id == customer_id,
+                                               ChurnCase.status.in_(OPEN_CHURN_STATUSES))
+                       .values(manager_id=to_manager_id).execution_options(synchronize_session="fetch")).rowcount
+    return {"churn_cases": moved}
 
 
 def close_cases_on_order(db, order):

@@ -10,8 +10,12 @@ from app.common.errors import Conflict, ValidationFailed
 from app.service import deadlines
 from app.service.actions import HANDLING_MAX, RESULT_MAX
 from app.service.models import ServiceRequest
-from app.service.service import check_handler
+from app.customers.hooks import on_customer_transferred
+from app.service.service import check_handler, follow_transfer
 from processes.api import operation, utcnow
+
+# A customer handed to another manager: requests waiting for the old manager's handling follow their task.
+on_customer_transferred(follow_transfer)
 
 
 def _request(ctx, request_id) -> ServiceRequest:

@@ -91,6 +91,11 @@ def waiting_for_handling(user):
     return engine.waiting_at(KEY, (HANDLE_STEP,), ServiceRequest.id, assignee_id=user.id)
 
 
+def waiting_at_handling():
+    """Any request waiting for its handling, whoever holds it."""
+    return engine.waiting_at(KEY, (HANDLE_STEP,), ServiceRequest.id)
+
+
 def waiting_for_feedback(user):
     return engine.waiting_at(KEY, (FEEDBACK_STEP,), ServiceRequest.id, visible_to=user.id)
 

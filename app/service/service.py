@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import contains_eager
 
 from app.auth.models import Role, User
@@ -17,6 +17,7 @@ from app.common.models import AuditRecord
 from app.customers.models import Customer
 from app.service.labels import status_label
 from app.service.models import SERVICE_STATUSES, ServiceRequest
+from app.service import process
 from app.service.process import KEY as PROCESS_KEY
 from app.service.process import get_request, lock, scoped, sees_every_request  # noqa: F401  (record access)
 from processes import api as engine
@@ -156,3 +157,13 @@ def dump_request(sr: ServiceRequest) -> dict:
             "assigned_at": iso(sr.assigned_at), "handling": sr.handling, "handled_by": sr.handled_by,
             "handled_at": iso(sr.handled_at), "result": sr.result, "satisfaction": sr.satisfaction,
             "rounds": sr.rounds, "status": sr.status, "archived_at": iso(sr.archived_at)}
+
+
+def follow_transfer(db, *, customer_id, from_manager_id, to_manager_id) -> dict:
+    """Customer transfer hook: a request waiting for the old manager's handling follows the handling task (moved by
+    the engine) to the new manager, so the new manager can open it."""
+    waiting = process.waiting_at_handling()
+    moved = db.execute(update(ServiceRequest).where(ServiceRequest.customer_id == customer_id,
+                                                    ServiceRequest.assignee_id == from_manager_id, waiting)
+                       .values(assignee_id=to_manager_id).execution_options(synchronize_session="fetch")).rowcount
+    return {"service_requests": moved}
