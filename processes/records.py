@@ -6,7 +6,7 @@ Domains reach these through processes.api; the rows returned are for reading (te
 """
 from collections import defaultdict
 
-from sqlalchemy import String, and_, cast, exists, or_, select
+from sqlalchemy import Integer, and_, cast, or_, select
 from sqlalchemy.orm import defer
 
 from processes.definitions import parsed_for
@@ -21,16 +21,18 @@ def waiting_at(key, bpmn_ids, record_id, *, assignee_id=None, visible_to=None):
     with an open user task among `bpmn_ids` — the same rows the inbox shows, whatever version the instance runs.
 
     assignee_id: only tasks assigned to that user. visible_to: a user id; tasks assigned to or claimed by someone
-    else are left out (as that user's inbox leaves them out)."""
+    else are left out (as that user's inbox leaves them out).
+
+    Driven from the open inbox rows of those steps (ix_human_task_step), whose business keys are the record ids:
+    the records are then read by primary key, however many records the domain table holds."""
     t = HumanTask
-    conditions = [t.process_key == key, t.business_key == cast(record_id, String), t.completed_at.is_(None),
-                  t.bpmn_id.in_(list(bpmn_ids))]
+    conditions = [t.process_key == key, t.completed_at.is_(None), t.bpmn_id.in_(list(bpmn_ids))]
     if assignee_id is not None:
         conditions.append(t.assignee_id == assignee_id)
     if visible_to is not None:
         conditions.append(or_(t.assignee_id.is_(None), t.assignee_id == visible_to))
         conditions.append(or_(t.claimed_by.is_(None), t.claimed_by == visible_to))
-    return exists().where(*conditions)
+    return record_id.in_(select(cast(t.business_key, Integer)).where(*conditions))
 
 
 def step_info(task) -> dict:

@@ -133,11 +133,13 @@ def check_status_filter(status):
 
 
 def delete_request(db, *, user, request_id, reason="deleted before dispatch"):
-    """Only a new request can be deleted: the record is kept (deleted_at, audit) and its process cancelled."""
+    """Only a request still waiting for its first dispatch can be deleted (judged by where its process waits, under
+    the instance lock): the record is kept (deleted_at, audit) and its process cancelled."""
     sr = lock(db, get_request(db, user=user, request_id=request_id))
-    if sr.status != "new":
+    steps = process.current_steps(db, sr.id)
+    if sr.assignee_id is not None or not any(s["bpmn_id"] in process.DISPATCH_STEPS for s in steps):
         raise Conflict(_("Service request %(id)s is already %(status)s; only new requests can be deleted.",
-                         id=sr.id, status=status_label(sr.status)), current_status=sr.status)
+                         id=sr.id, status=status_label(sr.status)), current_status=sr.status, current_steps=steps)
     sr.deleted_at = utcnow()
     db.add(AuditRecord(entity="service_request", entity_id=str(sr.id), action="delete", user_id=user.id,
                        data=dump_request(sr), at=sr.deleted_at))
