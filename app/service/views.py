@@ -185,7 +185,8 @@ def handle(request_id):
     if request.method == "GET" and not any(t.bpmn_id == process.HANDLE_STEP and t.assignee_id == current_user.id
                                            for t in open_tasks):
         # Handled already, taken back by an overdue escalation, or someone else's: nothing to do here.
-        flash(_("This request is not waiting for your handling."), "warning")
+        flash(f'{_("This request is not waiting for your handling.")} {where_it_waits(db_session, open_tasks)}',
+              "warning")
         return redirect(url_for("service.detail", request_id=sr.id))
     form = HandleForm()
     if form.validate_on_submit():
