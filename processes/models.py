@@ -71,6 +71,10 @@ class HumanTask(EngineBase):
         Index("ix_human_task_assigned_due", "assignee_id", "due_at", "id",
               postgresql_include=["role", "claimed_by", "created_at"],
               postgresql_where=text("completed_at IS NULL"), sqlite_where=text("completed_at IS NULL")),
+        # Domain worklists (processes.records.waiting_at): the open tasks of one step of a process.
+        Index("ix_human_task_step", "process_key", "bpmn_id", "business_key",
+              postgresql_include=["assignee_id", "claimed_by"],
+              postgresql_where=text("completed_at IS NULL"), sqlite_where=text("completed_at IS NULL")),
         UniqueConstraint("task_uuid"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

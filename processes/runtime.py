@@ -6,7 +6,7 @@ form -> run -> engine steps -> save state, sync human_task, next_timer_at, histo
 """
 from uuid import UUID
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
@@ -222,6 +222,41 @@ def set_subject(db, *, key, business_key, subject):
                .execution_options(synchronize_session="fetch"))
     db.execute(update(HumanTask).where(HumanTask.instance_id.in_(instance_ids)).values(subject=subject)
                .execution_options(synchronize_session="fetch"))
+
+
+def lock_record(db, *, key, business_key):
+    """Serialise a domain action on a record with its process: lock the record's active instance (the engine's own
+    order is instance, then the domain rows its operations update, so no deadlock). None when there is none."""
+    found = find_instance(db, key, business_key)
+    return None if found is None else lock_instance(db, found.id)
+
+
+def reassign_open_tasks(db, *, records, from_user_id, to_user_id, user_id=None, reason=None) -> int:
+    """Hand the open tasks assigned to `from_user_id` in the instances of `records`
+    ({process key: [business keys]}) to `to_user_id`, each instance under its lock, with a `task_reassigned`
+    history event per task (who moved it, from whom to whom, why). Returns how many tasks moved."""
+    parts = [(key, [str(k) for k in keys]) for key, keys in records.items() if keys]
+    if not parts or from_user_id == to_user_id:
+        return 0
+    instance_ids = sorted(set(db.scalars(select(HumanTask.instance_id).where(
+        HumanTask.completed_at.is_(None), HumanTask.assignee_id == from_user_id,
+        or_(*[and_(HumanTask.process_key == key, HumanTask.business_key.in_(keys)) for key, keys in parts])))))
+    moved, now = 0, clock.utcnow()
+    for instance_id in instance_ids:  # in id order: two transfers lock their instances in the same order
+        lock_instance(db, instance_id)
+        for task in open_tasks(db, instance_id):
+            if task.assignee_id != from_user_id:
+                continue
+            task.assignee_id = to_user_id
+            # A claim by the old holder would keep the task out of the new one's hands.
+            if task.claimed_by == from_user_id:
+                task.claimed_by = to_user_id
+            db.add(ProcessEvent(instance_id=instance_id, task_uuid=task.task_uuid, bpmn_id=task.bpmn_id,
+                                event="task_reassigned", user_id=user_id, at=now,
+                                data={"from": from_user_id, "to": to_user_id, "reason": reason}))
+            moved += 1
+    db.flush()
+    return moved
 
 
 def retry_instance(db, instance_id, *, actor) -> ProcessInstance:

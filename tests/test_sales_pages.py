@@ -55,11 +55,12 @@ def test_edit_and_delete_while_unassigned_then_refused_after_assignment(login, u
     assert db.scalar(select(AuditRecord).where(AuditRecord.entity_id == str(doomed),
                                                AuditRecord.action == "deleted")).data["customer_name"] == "待删除公司"
     _assign(login, user, opp_id)
-    resp = login("supervisor").post(f"{BASE}/{opp_id}/assign", data={"assignee_id": user("manager2").id},
-                                    follow_redirects=True)
-    assert "当前处于“制定并执行开发计划”步骤" in resp.get_data(as_text=True)
-    resp = c.post(f"{BASE}/{opp_id}/edit", data={**OPP, "summary": "再改"}, follow_redirects=True)
-    assert "只有未指派的销售机会才能修改或删除" in resp.get_data(as_text=True)
+    # Refused where the process is not: the page again (409), saying where it waits and who holds it.
+    resp = login("supervisor").post(f"{BASE}/{opp_id}/assign", data={"assignee_id": user("manager2").id})
+    assert resp.status_code == 409 and "流程现在等待：制定并执行开发计划, 李经理" in resp.get_data(as_text=True)
+    resp = c.post(f"{BASE}/{opp_id}/edit", data={**OPP, "summary": "再改"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 409 and "只有未指派的销售机会才能修改或删除" in html and "再改" in html
     assert c.post(f"{BASE}/{opp_id}/delete").status_code == 302
     assert db.get(Opportunity, opp_id).summary == "修改后的概要" and db.get(Opportunity, opp_id).deleted_at is None
 

@@ -19,12 +19,7 @@ STATUS_LABELS = {
     "retained": _l("Retained"),
 }
 
-# Names of the customer_churn BPMN elements and instance states as users read them.
-STEP_LABELS = {
-    "handle_warning": _l("Handle churn warning"),
-    "wait_recheck": _l("Re-check later"),
-    "recheck_orders": _l("Ordered since?"),
-}
+# Instance states as users read them (steps read as the deployed model names them).
 INSTANCE_LABELS = {
     "running": _l("Running"),
     "completed": _l("Completed"),

@@ -17,9 +17,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app.catalog.models import Order
 from app.churn.models import OPEN_CHURN_STATUSES, ChurnCase
 from app.customers.models import Customer
-from processes import clock, runtime
+from app.churn.process import KEY as PROCESS_KEY
+from processes import api as engine
+from processes import clock
 
-PROCESS_KEY = "customer_churn"
 DEFAULT_RECHECK_AFTER = "P30D"
 # Same predicate text as the index definition, so both PostgreSQL and SQLite infer the partial index.
 _OPEN_PREDICATE = "status IN ('warning', 'postponed')"
@@ -94,7 +95,7 @@ def run_scan(db, *, months: int, tz: str, recheck_after: str = DEFAULT_RECHECK_A
                                  "status": "warning", "created_at": now} for r in batch])
         result.skipped += len(batch) - len(inserted)
         inserted = sorted(inserted)
-        runtime.start_processes(db, PROCESS_KEY, [
+        engine.start_processes(db, PROCESS_KEY, [
             {"business_key": case_id, "subject": by_customer[customer_id].name,
              "data": {"case_id": case_id, "customer_id": customer_id,
                       "manager_id": by_customer[customer_id].manager_id, "recheck_after": recheck_after}}

@@ -11,7 +11,7 @@ from app.churn.scan_service import PROCESS_KEY, run_configured_scan
 
 def seed_demo(db):
     """Idempotent: a second run opens no case (the scan never duplicates) and handles none."""
-    from processes.definitions import latest_definition
+    from processes.api import latest_definition
     if latest_definition(db, PROCESS_KEY) is None:
         return  # models are deployed at app start; until then the weekly scan catches up
     result = run_configured_scan(db)

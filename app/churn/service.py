@@ -5,18 +5,18 @@ case itself changes only in the service tasks the process then runs (operations.
 bottom of this module), so the page, the API and the inbox all go through one path. Services never commit.
 """
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 
-from app.auth.guard import sees_all
 from app.catalog.models import Order
 from app.churn.models import CHURN_STATUSES, OPEN_CHURN_STATUSES, ChurnCase, ChurnMeasure
-from app.common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.churn.process import HANDLE_STEP, KEY as PROCESS_KEY
+from app.churn.process import current_steps, get_case, is_running, visible  # noqa: F401  (record access)
+from app.common.errors import Conflict, NotFound, ValidationFailed
 from app.customers.models import Customer
 from app.inbox import actor_for
+from processes import api as engine
 from processes import clock
 
-PROCESS_KEY = "customer_churn"
-HANDLE_STEP = "handle_warning"
 TEXT_MAX = 2000
 
 
@@ -25,8 +25,7 @@ TEXT_MAX = 2000
 def query_cases(*, user, customer=None, manager_id=None, status=None, q=None):
     """The cases `user` may see, newest first; `customer` matches the customer's name or number."""
     stmt = select(ChurnCase).join(ChurnCase.customer).order_by(ChurnCase.created_at.desc(), ChurnCase.id.desc())
-    if not sees_all(user):
-        stmt = stmt.where(ChurnCase.manager_id == user.id)
+    stmt = visible(stmt, user)
     if manager_id:
         stmt = stmt.where(ChurnCase.manager_id == manager_id)
     if status:
@@ -40,17 +39,10 @@ def query_cases(*, user, customer=None, manager_id=None, status=None, q=None):
     return stmt
 
 
-def get_case(db, *, user, case_id) -> ChurnCase:
-    """A case the user may see; another manager's case is simply not found for them."""
-    case = db.get(ChurnCase, case_id)
-    if case is None or not (sees_all(user) or case.manager_id == user.id):
-        raise NotFound(_("Churn case %(id)s not found.", id=case_id))
-    return case
-
-
-def can_handle(user, case) -> bool:
-    """Only the responsible manager decides, and only while the case is open."""
-    return user.can("churn.handle") and case.manager_id == user.id and case.status in OPEN_CHURN_STATUSES
+def can_handle(db, user, case) -> bool:
+    """The process waits for this user's decision on the case (its task is assigned to the case's manager)."""
+    return user.can("churn.handle") and any(
+        s["bpmn_id"] == HANDLE_STEP and s["assignee_id"] == user.id for s in current_steps(db, case))
 
 
 # --- the manager's decisions (completions of handle_warning) -------------------------------------------------
@@ -65,14 +57,13 @@ def _clean_text(value, field, message):
 
 
 def _complete_handle(db, *, user, case_id, data):
-    from processes.runtime import complete_step
+    """Completes the open handle_warning task; the engine refuses another user (403) and another step (409 with
+    the steps the process waits at)."""
     case = get_case(db, user=user, case_id=case_id)
-    if case.manager_id != user.id:
-        raise Forbidden(_("Only the customer's manager can handle this churn case."))
-    if case.status not in OPEN_CHURN_STATUSES:
+    if not is_running(db, case):
         raise Conflict(_("This churn case is already closed."), current_steps=[])
-    complete_step(db, key=PROCESS_KEY, business_key=str(case.id), bpmn_id=HANDLE_STEP, actor=actor_for(user),
-                  data=data)
+    engine.complete_step(db, key=PROCESS_KEY, business_key=str(case.id), bpmn_id=HANDLE_STEP,
+                         actor=actor_for(user), data=data)
     return case
 
 
@@ -132,9 +123,16 @@ def mark_retained(db, *, case_id) -> ChurnCase:
     return case
 
 
+def move_open_cases(db, *, customer_id, from_manager_id, to_manager_id) -> dict:
+    """Customer transfer hook: the customer's open cases go to the new manager (closed ones keep their history)."""
+    moved = db.execute(update(ChurnCase).where(ChurnCase.customer_id == customer_id,
+                                               ChurnCase.status.in_(OPEN_CHURN_STATUSES))
+                       .values(manager_id=to_manager_id).execution_options(synchronize_session="fetch")).rowcount
+    return {"churn_cases": moved}
+
+
 def close_cases_on_order(db, order):
     """Order hook: a new order closes the customer's open case as retained and ends its process."""
-    from processes.runtime import cancel_process
     cases = db.scalars(select(ChurnCase).where(ChurnCase.customer_id == order.customer_id,
                                               ChurnCase.status.in_(OPEN_CHURN_STATUSES))).all()
     closed = []
@@ -143,6 +141,6 @@ def close_cases_on_order(db, order):
             continue  # a back-dated order is no sign the customer came back
         closed.append(case)
         mark_retained(db, case_id=case.id)
-        cancel_process(db, key=PROCESS_KEY, business_key=str(case.id), user_id=None,
+        engine.cancel_process(db, key=PROCESS_KEY, business_key=str(case.id), user_id=None,
                        reason=f"retained: order {order.order_no}")
     return closed

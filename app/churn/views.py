@@ -6,27 +6,21 @@ from sqlalchemy import select
 
 from app.auth.guard import requires, sees_all
 from app.auth.models import Role, User
-from app.churn import service
-from app.churn.forms import (INSTANCE_LABELS, STATUS_LABELS, STEP_LABELS, ConfirmForm, FilterForm, PostponeForm,
+from app.churn import process, service
+from app.churn.forms import (INSTANCE_LABELS, STATUS_LABELS, ConfirmForm, FilterForm, PostponeForm,
                              choices)
 from app.churn.scan_service import run_configured_scan
 from app.common.errors import ServiceError, ValidationFailed
 from app.common.forms import apply_errors
+from app.common.process_steps import holders, where_it_waits
 from app.common.ints import db_int
 from app.common.listing import page_args, paginate, wants_export, xlsx_response
 from app.common.ui import local_time
 from app.db import db_session
-from app.inbox import links
-from processes.errors import EngineError, FormInvalid
+from processes.api import EngineError, FormInvalid, WrongStep
 
+# The process binding (key, step, worklist, inbox links, record access): app/churn/process.py.
 bp = Blueprint("churn", __name__, url_prefix="/churn")
-
-# The inbox links a churn task and its record to the case page, which shows the measures and both decisions.
-links.register_record_link(service.PROCESS_KEY, lambda key: url_for("churn.show_case", case_id=int(key)))
-links.register_record_access(service.PROCESS_KEY, "churn.view",
-                             lambda db, user, key: service.get_case(db, user=user, case_id=int(key)))
-links.register_task_page(service.PROCESS_KEY, service.HANDLE_STEP,
-                         lambda task: url_for("churn.show_case", case_id=int(task.business_key)))
 
 
 def _managers():
@@ -50,6 +44,14 @@ def list_cases():
                            show_manager_filter=sees_all(current_user))
 
 
+@bp.route("/to-handle")
+@requires("churn.handle")
+def to_handle():
+    """The cases whose process waits for the current manager's decision (the inbox's churn tasks)."""
+    page = paginate(db_session, process.worklist_statement(current_user), *page_args())
+    return render_template("churn/worklist.html", page=page, labels=STATUS_LABELS)
+
+
 def _export_headers():
     return [_("Case"), _("Customer no."), _("Customer"), _("Customer manager"), _("Last order date"),
             _("Status"), _("Warned at"), _("Measures"), _("Reason"), _("Confirmed lost at")]
@@ -63,28 +65,16 @@ def _export_rows(stmt):
                local_time(case.confirmed_at)]
 
 
-def _process_info(case):
-    from processes.models import ProcessInstance
-    from processes.runtime import current_steps
-    instance = db_session.scalar(select(ProcessInstance).where(
-        ProcessInstance.definition_key == service.PROCESS_KEY, ProcessInstance.business_key == str(case.id))
-        .order_by(ProcessInstance.id.desc()).limit(1))
-    steps = current_steps(db_session, key=service.PROCESS_KEY, business_key=str(case.id)) if instance else []
-    return instance, steps
-
-
-def _render_case(case, postpone_form=None, confirm_form=None, status=200):
-    instance, steps = _process_info(case)
-    step_ids = [_step_id(s) for s in steps]
+def _render_case(case, postpone_form=None, confirm_form=None, status=200, refusal=None):
+    instance = process.latest_instance(db_session, case)
+    steps = process.current_steps(db_session, case)
+    can_handle = service.can_handle(db_session, current_user, case)
     return render_template("churn/case.html", case=case, labels=STATUS_LABELS, instance=instance,
-                           instance_labels=INSTANCE_LABELS, step_names=[str(STEP_LABELS.get(i, i)) for i in step_ids],
-                           can_handle=service.can_handle(current_user, case) and service.HANDLE_STEP in step_ids,
+                           instance_labels=INSTANCE_LABELS, step_names=holders(db_session, steps),
+                           # a refused decision keeps its form on the page with what was typed
+                           can_handle=can_handle or refusal is not None, refusal=refusal,
                            postpone_form=postpone_form or PostponeForm(formdata=None),
                            confirm_form=confirm_form or ConfirmForm(formdata=None)), status
-
-
-def _step_id(step):
-    return step.get("bpmn_id") if isinstance(step, dict) else getattr(step, "bpmn_id", step)
 
 
 @bp.route("/<int:case_id>")
@@ -100,6 +90,17 @@ _ENGINE_MESSAGES = {
 }
 
 
+def _refusal(err):
+    """Why a decision was refused, in the user's language (engine details are English for API clients): where the
+    process waits now and who holds it, else what the engine said."""
+    steps = err.extra.get("current_steps") if isinstance(err, WrongStep) else None
+    if steps:
+        return where_it_waits(db_session, steps)
+    if isinstance(err, ServiceError):
+        return err.detail
+    return _ENGINE_MESSAGES.get(err.code, lambda: _("The process could not take this decision now."))()
+
+
 def _decide(case_id, form, field, action, done_message):
     case = service.get_case(db_session, user=current_user, case_id=case_id)
     if form.validate_on_submit():
@@ -113,11 +114,9 @@ def _decide(case_id, form, field, action, done_message):
             apply_errors(form, err.extra.get("errors") or {field: [err.detail]})
         except (ServiceError, EngineError) as err:  # wrong step, closed case, another manager
             db_session.rollback()
-            # Engine details are English for API clients; the page says it in the user's language.
-            flash(err.detail if isinstance(err, ServiceError) else _ENGINE_MESSAGES.get(
-                err.code, lambda: _("The process could not take this decision now."))(), "error")
             forms = {"postpone_form": form} if field == "measure" else {"confirm_form": form}
-            return _render_case(db_session.get(type(case), case_id), status=err.status, **forms)
+            return _render_case(db_session.get(type(case), case_id), status=err.status, refusal=_refusal(err),
+                                **forms)
     forms = {"postpone_form": form} if field == "measure" else {"confirm_form": form}
     return _render_case(db_session.get(type(case), case_id), status=422, **forms)
 

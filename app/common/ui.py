@@ -5,6 +5,28 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, url_for
 from flask_login import current_user
+from sqlalchemy import func, select
+
+from app.db import db_session
+
+# Lists and badges count up to this many (a badge shows "99+" beyond 99), like the inbox.
+BADGE_LIMIT = 100
+_BADGES = {}
+
+
+def register_badge(endpoint, right, statement):
+    """A menu entry's badge: how many rows `statement(user)` (a select of a worklist) has for a user holding
+    `right`. Domains register their worklists, so a list and its badge count the same query."""
+    _BADGES[endpoint] = (right, statement)
+
+
+def badge_counts(db, user) -> dict:
+    counts = {}
+    for endpoint, (right, statement) in _BADGES.items():
+        if user.can(right) and endpoint in current_app.view_functions:
+            rows = statement(user).order_by(None).limit(BADGE_LIMIT).subquery()
+            counts[endpoint] = db.scalar(select(func.count()).select_from(rows)) or 0
+    return counts
 
 
 def build_menu(user):
@@ -102,5 +124,6 @@ def init_app(app):
         if current_user.is_authenticated:
             for fn in counts:
                 extra.update(fn(current_user) or {})
+            extra.update(badge_counts(db_session, current_user))
         from flask_babel import get_locale
         return {"menu": build_menu(current_user), "menu_counts": extra, "get_locale": get_locale}

@@ -5,15 +5,14 @@ Instances know their business record only by (definition key, business key = str
 """
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import defer
+from sqlalchemy import select
 
 from app.auth.models import Role, User
 from app.auth.rights_catalog import role_label
 from app.churn.models import ChurnCase
 from app.sales.models import Opportunity
 from app.service.models import ServiceRequest
-from processes.models import HumanTask, ProcessInstance
+from processes import api as engine
 
 # definition key -> the domain model whose id is the business key
 PROCESS_RECORDS = {
@@ -34,47 +33,25 @@ def records_about(db, customer_id) -> dict[str, list]:
     return found
 
 
-def instance_condition(records: dict[str, list]):
-    """A WHERE clause matching the instances of these records, or None when there are none."""
-    parts = [and_(ProcessInstance.definition_key == key,
-                  ProcessInstance.business_key.in_([str(r.id) for r in rows]))
-             for key, rows in records.items() if rows]
-    return or_(*parts) if parts else None
-
-
-def instance_ids_about(db, customer_id) -> list[int]:
-    condition = instance_condition(records_about(db, customer_id))
-    if condition is None:
-        return []
-    return list(db.scalars(select(ProcessInstance.id).where(condition)))
-
-
 @dataclass
 class ProcessRow:
     """One line of the customer page's process table."""
     kind: str                      # definition key
     record: object                 # Opportunity | ChurnCase | ServiceRequest
-    instance: ProcessInstance | None
+    instance: object | None         # the engine's ProcessInstance row (read only)
     open_tasks: list = field(default_factory=list)   # [(HumanTask, holder label)]
 
 
 def process_rows(db, customer_id) -> list[ProcessRow]:
     """Every process about the customer: its record, its (latest) instance and the open steps with who holds them."""
     records = records_about(db, customer_id)
-    condition = instance_condition(records)
-    instances, tasks = {}, {}
-    if condition is not None:
-        for inst in db.scalars(select(ProcessInstance).where(condition).options(defer(ProcessInstance.state))
-                              .order_by(ProcessInstance.started_at)):
-            instances[(inst.definition_key, inst.business_key)] = inst  # a restarted process: the latest wins
-        ids = [i.id for i in instances.values()]
-        if ids:
-            open_tasks = list(db.scalars(select(HumanTask).where(HumanTask.instance_id.in_(ids),
-                                                                 HumanTask.completed_at.is_(None))
-                                         .order_by(HumanTask.created_at)))
-            holders = _holder_labels(db, open_tasks)
-            for t in open_tasks:
-                tasks.setdefault(t.instance_id, []).append((t, holders[t.id]))
+    instances = engine.latest_instances(db, {key: [r.id for r in rows] for key, rows in records.items()})
+    tasks = {}
+    by_instance = engine.open_tasks_of_instances(db, [i.id for i in instances.values()])
+    open_tasks = [t for rows in by_instance.values() for t in rows]
+    holders = _holder_labels(db, open_tasks)
+    for t in open_tasks:
+        tasks.setdefault(t.instance_id, []).append((t, holders[t.id]))
     rows = []
     for key, recs in records.items():
         for rec in recs:

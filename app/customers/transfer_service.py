@@ -1,17 +1,18 @@
-"""Handing a customer to another manager (right customer.transfer): the customer's open work goes with it."""
+"""Handing a customer to another manager (right customer.transfer): the customer's open work goes with it.
+
+The old manager's open process tasks about the customer move through the engine (processes.api, under each
+instance's lock, written to the instance history); the other domains move their own records in their
+on_customer_transferred hooks (app/customers/hooks.py)."""
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
 
-from app.churn.models import OPEN_CHURN_STATUSES, ChurnCase
 from app.common.errors import ValidationFailed
 from app.common.models import AuditRecord
 from app.customers import lookups
-from app.customers.process_links import instance_ids_about
-from app.service.models import ServiceRequest
-from processes.clock import utcnow
-from processes.models import HumanTask, ProcessEvent
+from app.customers.hooks import customer_transferred
+from app.customers.process_links import records_about
+from processes import api as engine
 
 
 @dataclass
@@ -30,38 +31,17 @@ def transfer_customer(db, customer, *, new_manager_id, user) -> TransferResult:
     if old == new_manager_id:
         raise ValidationFailed({"manager_id": [_("The customer already belongs to this manager.")]})
     customer.manager_id = new_manager_id
-    now = utcnow()
-    moved_tasks = churn_moved = requests_moved = 0
+    moved_tasks, counts = 0, {}
     if old is not None:
-        instance_ids = instance_ids_about(db, customer.id)
-        if instance_ids:
-            moved = db.execute(select(HumanTask.id, HumanTask.instance_id, HumanTask.task_uuid, HumanTask.bpmn_id)
-                               .where(HumanTask.instance_id.in_(instance_ids), HumanTask.completed_at.is_(None),
-                                      HumanTask.assignee_id == old)).all()
-            if moved:
-                db.execute(update(HumanTask).where(HumanTask.id.in_([m.id for m in moved]))
-                           .values(assignee_id=new_manager_id).execution_options(synchronize_session="fetch"))
-                # A claim by the old manager would keep the task out of the new manager's hands.
-                db.execute(update(HumanTask).where(HumanTask.id.in_([m.id for m in moved]),
-                                                   HumanTask.claimed_by == old)
-                           .values(claimed_by=new_manager_id).execution_options(synchronize_session="fetch"))
-                # The instance history shows who moved each step, and from whom to whom.
-                db.add_all(ProcessEvent(instance_id=m.instance_id, task_uuid=m.task_uuid, bpmn_id=m.bpmn_id,
-                                        event="task_reassigned", user_id=user.id,
-                                        data={"from": old, "to": new_manager_id, "reason": "customer_transfer"},
-                                        at=now) for m in moved)
-                moved_tasks = len(moved)
-        churn_moved = db.execute(
-            update(ChurnCase).where(ChurnCase.customer_id == customer.id, ChurnCase.status.in_(OPEN_CHURN_STATUSES))
-            .values(manager_id=new_manager_id).execution_options(synchronize_session="fetch")).rowcount
-        # The handler's task moved above; the request's assignee follows so the new manager can open it.
-        requests_moved = db.execute(
-            update(ServiceRequest).where(ServiceRequest.customer_id == customer.id,
-                                         ServiceRequest.status == "assigned", ServiceRequest.assignee_id == old)
-            .values(assignee_id=new_manager_id).execution_options(synchronize_session="fetch")).rowcount
+        records = {key: [r.id for r in rows] for key, rows in records_about(db, customer.id).items()}
+        moved_tasks = engine.reassign_open_tasks(db, records=records, from_user_id=old, to_user_id=new_manager_id,
+                                                 user_id=user.id, reason="customer_transfer")
+        counts = customer_transferred(db, customer_id=customer.id, from_manager_id=old,
+                                      to_manager_id=new_manager_id)
+    churn_moved, requests_moved = counts.get("churn_cases", 0), counts.get("service_requests", 0)
     db.add(AuditRecord(entity="customer", entity_id=customer.no, action="transfer", user_id=user.id,
                        data={"from": old, "to": new_manager_id, "tasks": moved_tasks, "churn_cases": churn_moved,
-                             "service_requests": requests_moved}, at=now))
+                             "service_requests": requests_moved}, at=engine.utcnow()))
     db.flush()
     db.expire(customer, ["manager"])  # the relationship still holds the old manager until reloaded
     return TransferResult(tasks=moved_tasks, churn_cases=churn_moved, service_requests=requests_moved)

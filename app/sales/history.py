@@ -9,10 +9,11 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.common.models import AuditRecord
+from app.common.ui import model_text
 from app.customers.models import Customer
 from app.sales.labels import AUDIT_LABELS, OUTCOME_LABELS, TASK_NAMES
-from app.sales.service import PROCESS_KEY
-from processes.models import ProcessEvent, ProcessInstance
+from app.sales.process import KEY
+from processes import api as engine
 
 EVENT_LABELS = {  # processes/ event codes
     "started": _l("Process started"),
@@ -74,12 +75,12 @@ def _details(data, names):
 
 
 def entries(db, opp):
-    instance_ids = db.scalars(select(ProcessInstance.id).where(ProcessInstance.definition_key == PROCESS_KEY,
-                                                               ProcessInstance.business_key == str(opp.id))).all()
-    events = db.scalars(select(ProcessEvent).where(ProcessEvent.instance_id.in_(instance_ids))
-                        .order_by(ProcessEvent.at, ProcessEvent.id)).all() if instance_ids else []
+    instances = engine.instances_of(db, KEY, opp.id)
+    events = engine.events_of(db, [i.id for i in instances])
     # Automatic passes through gateways and start/end events say nothing a user needs.
     events = [e for e in events if e.event != "step" or e.bpmn_id in TASK_NAMES]
+    # Steps the sales pages do not know (an analyst added them) read as the model names them.
+    elements = engine.element_names(db, [i.definition_id for i in instances]) if instances else {}
     audits = db.scalars(select(AuditRecord).where(AuditRecord.entity == "opportunity",
                                                   AuditRecord.entity_id == str(opp.id))
                         .order_by(AuditRecord.at, AuditRecord.id)).all()
@@ -88,7 +89,7 @@ def entries(db, opp):
     ids = {i for i in ids if isinstance(i, int)}
     names = dict(db.execute(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
     out = [Entry(at=e.at, user=names.get(e.user_id, ""), what=str(EVENT_LABELS.get(e.event, e.event)),
-                 step=str(TASK_NAMES.get(e.bpmn_id, e.bpmn_id or "")),
+                 step=str(TASK_NAMES.get(e.bpmn_id) or model_text(elements.get(e.bpmn_id, e.bpmn_id or ""))),
                  details=[] if e.event == "started" else _details(e.data, names)) for e in events]
     out += [Entry(at=a.at, user=names.get(a.user_id, ""), what=str(AUDIT_LABELS.get(a.action, a.action)), step="",
                   details=_details(a.data, names)) for a in audits]

@@ -10,8 +10,7 @@ from app.common.errors import Conflict, NotFound, ValidationFailed
 from app.sales import customer_link
 from app.sales.models import Opportunity
 from app.sales.service import check_assignee
-from processes.clock import utcnow
-from processes.services import operation
+from processes.api import operation, utcnow
 
 
 def _own_opportunity(ctx, opportunity_id):
@@ -26,8 +25,6 @@ def _own_opportunity(ctx, opportunity_id):
 @operation("sales.assign")
 def assign(ctx, *, opportunity_id, assignee_id):
     opp = _own_opportunity(ctx, opportunity_id)
-    if opp.status != "unassigned":
-        raise Conflict(_("The opportunity is already assigned."))
     check_assignee(ctx.db, assignee_id)
     opp.assignee_id = assignee_id
     opp.assigned_at = utcnow()

@@ -22,7 +22,7 @@ DEMO = [
 
 def _ensure_model(db):
     """Seeds may run before the app deployed the models (tests, a fresh database)."""
-    from processes.definitions import deploy_model, latest_definition
+    from processes.api import deploy_model, latest_definition
     if latest_definition(db, service.PROCESS_KEY) is None:
         path = ROOT / "bpmn-models" / f"{service.PROCESS_KEY}.bpmn"
         deploy_model(db, path.read_text("utf-8"), forms_dir=ROOT / "forms", filename=path.name)

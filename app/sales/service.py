@@ -8,24 +8,20 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import or_, select
 
-from app.auth.guard import sees_all
 from app.auth.models import Role, User
-from app.common.errors import Forbidden, NotFound, ValidationFailed
+from app.common.errors import Forbidden, ValidationFailed
 from app.common.models import AuditRecord
 from app.customers.validation import PHONE_RE
 from app.inbox import actor_for
 from app.sales.models import OPPORTUNITY_STATUSES, Opportunity
-from processes import runtime
-from processes.clock import utcnow
-from processes.errors import WrongStep
-from processes.execution import lock_instance
-from processes.models import HumanTask, ProcessInstance
+from app.sales.process import ASSIGN_STEP, DEVELOP_STEP, KEY as PROCESS_KEY
+from app.sales.process import current_steps as _current_steps
+from app.sales.process import get_opportunity, lock, scope_clause, step_ids  # noqa: F401  (record access)
+from processes import api as engine
+from processes.api import WrongStep, utcnow
 
-PROCESS_KEY = "sales_opportunity"
-ASSIGN_STEP = "assign"
-DEVELOP_STEP = "develop"
 OUTCOMES = ("success", "failure", "terminated")
 MANAGER_ROLE = "customer_manager"
 
@@ -103,25 +99,6 @@ def subject_of(opp):
 
 # --- reading ---------------------------------------------------------------------------------------------------
 
-def scope_clause(user):
-    """Record-level rule: a manager sees what is assigned to them, and what they recorded while it is unassigned."""
-    if sees_all(user):
-        return None
-    return or_(Opportunity.assignee_id == user.id,
-               and_(Opportunity.assignee_id.is_(None), Opportunity.created_by == user.id))
-
-
-def get_opportunity(db, *, user, opportunity_id):
-    stmt = select(Opportunity).where(Opportunity.id == opportunity_id, Opportunity.deleted_at.is_(None))
-    clause = scope_clause(user)
-    if clause is not None:
-        stmt = stmt.where(clause)
-    opp = db.scalar(stmt)
-    if opp is None:
-        raise NotFound(_("Opportunity %(id)s not found.", id=opportunity_id))
-    return opp
-
-
 @dataclass
 class OpportunityFilter:
     customer_name: str | None = None
@@ -180,12 +157,7 @@ def check_assignee(db, assignee_id):
 
 
 def current_steps(db, opp):
-    return runtime.current_steps(db, key=PROCESS_KEY, business_key=str(opp.id))
-
-
-def step_ids(steps):
-    """BPMN ids of the open steps, whatever shape the engine reports them in."""
-    return [s.get("bpmn_id") if isinstance(s, dict) else getattr(s, "bpmn_id", s) for s in steps]
+    return _current_steps(db, opp)
 
 
 class StepRefused(WrongStep):
@@ -194,14 +166,7 @@ class StepRefused(WrongStep):
 
 
 def lock_process(db, opp):
-    """Serialise a domain action with the process: take the instance lock first (the engine's own order is
-    instance, then the opportunity row its operations update, so no deadlock), then read the opportunity again.
-    Without it a plan item could slip in after a concurrent close, or a delete race an assignment."""
-    instance = runtime.find_instance(db, PROCESS_KEY, str(opp.id))
-    if instance is not None:
-        lock_instance(db, instance.id)
-    db.refresh(opp)
-    return opp
+    return lock(db, opp)
 
 
 def require_step(db, opp, bpmn_id, detail):
@@ -222,7 +187,7 @@ def create_opportunity(db, *, user, data, assignee_id=None):
     opp = Opportunity(**fields, created_by=user.id, created_at=utcnow(), status="unassigned")
     db.add(opp)
     db.flush()
-    runtime.start_process(db, PROCESS_KEY, business_key=str(opp.id), subject=subject_of(opp),
+    engine.start_process(db, PROCESS_KEY, business_key=str(opp.id), subject=subject_of(opp),
                           data={"opportunity_id": opp.id}, user_id=user.id)
     if assignee_id is not None:
         assign_opportunity(db, user=user, opportunity_id=opp.id, assignee_id=assignee_id)
@@ -230,9 +195,8 @@ def create_opportunity(db, *, user, data, assignee_id=None):
 
 
 def _require_unassigned(db, opp):
-    if opp.status != "unassigned":
-        raise StepRefused(_("Only an unassigned opportunity can be changed or deleted."),
-                          current_steps=current_steps(db, opp))
+    """Edits and deletion are allowed while the process waits for the assignment (not by the record's status)."""
+    require_step(db, opp, ASSIGN_STEP, _("Only an unassigned opportunity can be changed or deleted."))
 
 
 def _content(opp):
@@ -254,24 +218,16 @@ def update_opportunity(db, *, user, opportunity_id, data):
         setattr(opp, name, new)
     if changes:
         audit(db, opp=opp, action="updated", user=user, data=changes)
-        _rename_subject(db, opp)
+        # Inbox rows and the instance carry the subject so the inbox needs no join; keep it current.
+        engine.set_subject(db, key=PROCESS_KEY, business_key=opp.id, subject=subject_of(opp))
     return opp
-
-
-def _rename_subject(db, opp):
-    """Inbox rows and the instance carry the subject so the inbox needs no join; keep it current after an edit."""
-    subject = subject_of(opp)
-    db.execute(update(ProcessInstance).where(ProcessInstance.definition_key == PROCESS_KEY,
-                                             ProcessInstance.business_key == str(opp.id)).values(subject=subject))
-    db.execute(update(HumanTask).where(HumanTask.process_key == PROCESS_KEY, HumanTask.business_key == str(opp.id),
-                                       HumanTask.completed_at.is_(None)).values(subject=subject))
 
 
 def delete_opportunity(db, *, user, opportunity_id):
     """Deleted only while unassigned: the process is cancelled and the content kept in the audit trail."""
     opp = lock_process(db, get_opportunity(db, user=user, opportunity_id=opportunity_id))
     _require_unassigned(db, opp)
-    runtime.cancel_process(db, key=PROCESS_KEY, business_key=str(opp.id), user_id=user.id,
+    engine.cancel_process(db, key=PROCESS_KEY, business_key=str(opp.id), user_id=user.id,
                            reason="opportunity deleted")
     opp.deleted_at = utcnow()
     audit(db, opp=opp, action="deleted", user=user, data=_content(opp))
@@ -283,7 +239,7 @@ def delete_opportunity(db, *, user, opportunity_id):
 def assign_opportunity(db, *, user, opportunity_id, assignee_id):
     opp = get_opportunity(db, user=user, opportunity_id=opportunity_id)
     check_assignee(db, assignee_id)
-    runtime.complete_step(db, key=PROCESS_KEY, business_key=str(opp.id), bpmn_id=ASSIGN_STEP,
+    engine.complete_step(db, key=PROCESS_KEY, business_key=str(opp.id), bpmn_id=ASSIGN_STEP,
                           actor=actor_for(user), data={"assignee_id": assignee_id})
     return opp
 
@@ -292,7 +248,7 @@ def close_opportunity(db, *, user, opportunity_id, outcome):
     opp = get_opportunity(db, user=user, opportunity_id=opportunity_id)
     if outcome not in OUTCOMES:
         raise ValidationFailed({"outcome": [_("Choose success, failure or terminated.")]})
-    runtime.complete_step(db, key=PROCESS_KEY, business_key=str(opp.id), bpmn_id=DEVELOP_STEP,
+    engine.complete_step(db, key=PROCESS_KEY, business_key=str(opp.id), bpmn_id=DEVELOP_STEP,
                           actor=actor_for(user), data={"outcome": outcome})
     return opp
 

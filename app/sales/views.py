@@ -14,25 +14,15 @@ from app.common.errors import Conflict, Forbidden, ServiceError, ValidationFaile
 from app.common.listing import page_args, paginate, wants_export, xlsx_response
 from app.common.ui import local_time
 from app.db import db_session
-from app.inbox.links import register_record_access, register_record_link, register_task_page
-from app.sales import service
+from app.common.process_steps import where_it_waits
+from app.sales import process, service
 from app.common.forms import apply_errors
 from app.sales.forms import AssignForm, OpportunityFilterForm, OpportunityForm
-from app.sales.labels import TASK_NAMES, status_label
-from processes.errors import ConcurrentUpdate, EngineError, WrongStep
+from app.sales.labels import status_label
+from processes.api import ConcurrentUpdate, EngineError, WrongStep
 
+# The process binding (key, steps, worklists, inbox links, record access): app/sales/process.py.
 bp = Blueprint("sales", __name__, url_prefix="/sales")
-
-# Inbox rows open the sales pages: the record, the assign page (back to the inbox after) and the plan.
-register_record_link(service.PROCESS_KEY,
-                     lambda key: url_for("sales.show_opportunity", opportunity_id=int(key)))
-register_record_access(service.PROCESS_KEY, "opportunity.view",
-                       lambda db, user, key: service.get_opportunity(db, user=user, opportunity_id=int(key)))
-register_task_page(service.PROCESS_KEY, service.ASSIGN_STEP,
-                   lambda t: url_for("sales.assign_opportunity", opportunity_id=int(t.business_key),
-                                     next=url_for("inbox.index")))
-register_task_page(service.PROCESS_KEY, service.DEVELOP_STEP,
-                   lambda t: url_for("sales.show_opportunity", opportunity_id=int(t.business_key)) + "#plan")
 
 
 def user_names(ids):
@@ -47,12 +37,26 @@ def manager_choices(blank=None):
     return ([SelectChoice(0, blank)] if blank else []) + choices
 
 
-def step_name(step):
-    """A current step (as the engine reports it) in the user's language."""
-    bpmn_id = service.step_ids([step])[0]
-    if bpmn_id in TASK_NAMES:
-        return str(TASK_NAMES[bpmn_id])
-    return _(step.get("name") or bpmn_id) if isinstance(step, dict) else str(bpmn_id)
+@bp.route("/to-assign")
+@requires("opportunity.assign")
+def to_assign():
+    """Opportunities whose process waits for the assignment (the inbox's assign tasks)."""
+    return _worklist("sales.to_assign", _("Opportunities to assign"))
+
+
+@bp.route("/to-develop")
+@requires("opportunity.develop")
+def to_develop():
+    """Opportunities whose process waits for the current user's development."""
+    return _worklist("sales.to_develop", _("Opportunities to develop"))
+
+
+def _worklist(endpoint, title):
+    page = paginate(db_session, process.worklist_statement(endpoint, current_user), *page_args())
+    steps = process.open_steps_by_opportunity(db_session, [o.id for o in page.items])
+    names = user_names([o.assignee_id for o in page.items] + [o.created_by for o in page.items])
+    return render_template("sales/worklist.html", page=page, title=title, endpoint=endpoint, names=names,
+                           steps=steps, status_label=status_label)
 
 
 def _utc_midnight(day: date):
@@ -137,13 +141,16 @@ REFUSALS = (EngineError, Conflict, Forbidden)
 
 
 def refusal_message(err):
-    if isinstance(err, (service.StepRefused, ServiceError)):
+    """Why the process refused a page action, saying where it waits now and who holds it."""
+    if isinstance(err, service.StepRefused):  # a sales rule, already translated, then where the process is
+        return f"{err.detail} {where_it_waits(db_session, err.extra.get('current_steps') or [])}"
+    if isinstance(err, ServiceError):
         return err.detail  # written by the sales services, already translated
     if isinstance(err, WrongStep):
-        names = [step_name(s) for s in err.extra.get("current_steps") or []]
-        if not names:
+        steps = err.extra.get("current_steps") or []
+        if not steps:
             return _("This cannot be done any more: the opportunity's process has ended.")
-        return _("This cannot be done now: the opportunity is at the step “%(steps)s”.", steps="、".join(names))
+        return where_it_waits(db_session, steps)
     if isinstance(err, ConcurrentUpdate):
         return _("Someone changed this opportunity at the same moment; look at it again and retry.")
     return _("You may not do this step.")
@@ -159,9 +166,6 @@ def refuse(err, opp_id, anchor="top"):
 @requires("opportunity.edit")
 def edit_opportunity(opportunity_id):
     opp = service.get_opportunity(db_session, user=current_user, opportunity_id=opportunity_id)
-    if opp.status != "unassigned":
-        flash(_("Only an unassigned opportunity can be changed or deleted."), "warning")
-        return redirect(url_for("sales.show_opportunity", opportunity_id=opp.id))
     form = OpportunityForm(obj=None if request.method == "POST" else opp)
     if request.method == "POST":
         try:
@@ -173,9 +177,15 @@ def edit_opportunity(opportunity_id):
         except REFUSALS as err:
             if err.status >= 500:
                 raise
-            return refuse(err, opp.id)
+            # The form again with what was typed, saying where the process waits now.
+            db_session.rollback()
+            return render_template("sales/form.html", form=form, opp=opp, can_assign=False,
+                                   refusal=refusal_message(err)), 409
         db_session.commit()
         flash(_("Opportunity %(id)s saved.", id=opp.id), "success")
+        return redirect(url_for("sales.show_opportunity", opportunity_id=opp.id))
+    if process.ASSIGN_STEP not in process.step_ids(process.current_steps(db_session, opp)):
+        flash(_("Only an unassigned opportunity can be changed or deleted."), "warning")
         return redirect(url_for("sales.show_opportunity", opportunity_id=opp.id))
     return render_template("sales/form.html", form=form, opp=opp, can_assign=False)
 
@@ -211,13 +221,16 @@ def assign_opportunity(opportunity_id):
         except REFUSALS as err:
             if err.status >= 500:
                 raise
-            return refuse(err, opp.id)
+            db_session.rollback()
+            return render_template("sales/assign.html", form=form, opp=opp, back=_back_url(),
+                                   refusal=refusal_message(err)), err.status
         db_session.commit()
         flash(_("Opportunity %(id)s assigned to %(name)s.", id=opp.id,
                 name=user_names([opp.assignee_id]).get(opp.assignee_id, "")), "success")
         return redirect(_back_url())
-    if opp.status != "unassigned":
-        flash(_("Opportunity %(id)s is already assigned.", id=opp.id), "warning")
+    steps = process.current_steps(db_session, opp)
+    if process.ASSIGN_STEP not in process.step_ids(steps):
+        flash(where_it_waits(db_session, steps), "warning")
         return redirect(url_for("sales.show_opportunity", opportunity_id=opp.id))
     return render_template("sales/assign.html", form=form, opp=opp, back=_back_url())
 

@@ -1,14 +1,11 @@
 """What the process did with a request, read from the engine's SQL tables (never by loading the workflow):
 open steps with their due dates, the step history (who, when) and the event log."""
-from collections import defaultdict
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.auth.models import User
-from app.service.service import PROCESS_KEY
-from processes.definitions import parsed_for
-from processes.models import HumanTask, ProcessDefinition, ProcessEvent, ProcessInstance
+from app.service.process import KEY, open_tasks
+from processes import api as engine
 
 EVENT_LABELS = {
     "started": _l("Recorded, process started"),
@@ -37,22 +34,12 @@ def step_name(step) -> str:
     return str(STEP_LABELS.get(step, step))
 
 
-def open_tasks_by_request(db, request_ids) -> dict[int, list[HumanTask]]:
-    if not request_ids:
-        return {}
-    rows = db.scalars(select(HumanTask).where(HumanTask.process_key == PROCESS_KEY,
-                                              HumanTask.business_key.in_([str(i) for i in request_ids]),
-                                              HumanTask.completed_at.is_(None)).order_by(HumanTask.id))
-    out = defaultdict(list)
-    for t in rows:
-        out[int(t.business_key)].append(t)
-    return out
+def open_tasks_by_request(db, request_ids) -> dict[int, list]:
+    return open_tasks(db, request_ids)
 
 
 def _instances(db, request_id):
-    return list(db.scalars(select(ProcessInstance).where(ProcessInstance.definition_key == PROCESS_KEY,
-                                                         ProcessInstance.business_key == str(request_id))
-                           .order_by(ProcessInstance.id)))
+    return engine.instances_of(db, KEY, request_id)
 
 
 def _user_names(db, ids):
@@ -67,21 +54,11 @@ def steps(db, request_id):
     instance_ids = [i.id for i in _instances(db, request_id)]
     if not instance_ids:
         return []
-    tasks = list(db.scalars(select(HumanTask).where(HumanTask.instance_id.in_(instance_ids))
-                            .order_by(HumanTask.created_at, HumanTask.id)))
+    tasks = engine.tasks_of(db, instance_ids)
     names = _user_names(db, [t.completed_by for t in tasks] + [t.assignee_id for t in tasks])
     return [{"name": t.name, "bpmn_id": t.bpmn_id, "role": t.role, "assignee": names.get(t.assignee_id),
              "created_at": t.created_at, "due_at": t.due_at, "completed_at": t.completed_at,
              "completed_by": names.get(t.completed_by)} for t in tasks]
-
-
-def _element_names(db, instances):
-    """BPMN id -> element name of the versions these instances run (parsed once per version, cached)."""
-    names = {}
-    for definition_id in {i.definition_id for i in instances}:
-        spec = parsed_for(db.get(ProcessDefinition, definition_id)).spec
-        names.update({ts.bpmn_id: ts.bpmn_name or ts.bpmn_id for ts in spec.task_specs.values() if ts.bpmn_id})
-    return names
 
 
 def events(db, request_id):
@@ -90,11 +67,9 @@ def events(db, request_id):
     instances = _instances(db, request_id)
     if not instances:
         return []
-    rows = [e for e in db.scalars(select(ProcessEvent).where(ProcessEvent.instance_id.in_([i.id for i in instances]))
-                                  .order_by(ProcessEvent.at, ProcessEvent.id))
-            if not (e.event == "step" and not e.data)]
+    rows = [e for e in engine.events_of(db, [i.id for i in instances]) if not (e.event == "step" and not e.data)]
     users = _user_names(db, [e.user_id for e in rows])
-    elements = _element_names(db, instances)
+    elements = engine.element_names(db, [i.definition_id for i in instances])
     return [{"at": e.at, "event": str(EVENT_LABELS.get(e.event, e.event)),
              "step": elements.get(e.bpmn_id, e.bpmn_id) if e.bpmn_id else "", "user": users.get(e.user_id),
              "data": e.data} for e in rows]

@@ -6,16 +6,23 @@ a ValidationFailed rejects the completion and nothing is saved.
 """
 from flask_babel import gettext as _
 
-from app.common.errors import ValidationFailed
+from app.common.errors import Conflict, ValidationFailed
 from app.service import deadlines
 from app.service.actions import HANDLING_MAX, RESULT_MAX
 from app.service.models import ServiceRequest
-from app.service.service import check_handler
-from processes.clock import utcnow
-from processes.services import operation
+from app.customers.hooks import on_customer_transferred
+from app.service.service import check_handler, follow_transfer
+from processes.api import operation, utcnow
+
+# A customer handed to another manager: requests waiting for the old manager's handling follow their task.
+on_customer_transferred(follow_transfer)
 
 
 def _request(ctx, request_id) -> ServiceRequest:
+    """The instance's own request: a request id that is not its business key (a forged form value, a model
+    passing the wrong variable) touches nothing and rejects the completion."""
+    if ctx.instance is not None and ctx.instance.business_key != str(request_id):
+        raise Conflict("The service request does not belong to this process instance.")
     sr = ctx.db.get(ServiceRequest, int(request_id))
     if sr is None or sr.deleted_at is not None:
         # Not a user error: the process points at a record that is gone, so the instance goes to error.

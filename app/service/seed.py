@@ -28,7 +28,7 @@ def seed_demo(db):
     if not (desk and supervisor and handler and customer and types):
         return  # demo users, customers or the 服务类型 dictionary (catalog seed) are missing
     from app.config import ROOT
-    from processes.definitions import deploy_directory
+    from processes.api import deploy_directory
     deploy_directory(db, ROOT / "bpmn-models", ROOT / "forms")
     limits = deadlines.settings(current_app.config)
     for type_, summary, text, reach in DEMO:

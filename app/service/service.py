@@ -7,36 +7,25 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import contains_eager
 
-from app.auth.guard import sees_all
 from app.auth.models import Role, User
 from app.catalog.models import DictionaryEntry
-from app.common.errors import Conflict, NotFound, ValidationFailed
+from app.common.errors import Conflict, ValidationFailed
 from app.common.models import AuditRecord
 from app.customers.models import Customer
 from app.service.labels import status_label
 from app.service.models import SERVICE_STATUSES, ServiceRequest
+from app.service import process
+from app.service.process import KEY as PROCESS_KEY
+from app.service.process import get_request, lock, scoped, sees_every_request  # noqa: F401  (record access)
+from processes import api as engine
 from processes.clock import utcnow
 
-PROCESS_KEY = "customer_service"
 SERVICE_TYPE = "服务类型"  # data-dictionary type holding the request types
 HANDLER_ROLE = "customer_manager"
 SUMMARY_MAX, REQUEST_MAX = 200, 4000
-
-
-def sees_every_request(user) -> bool:
-    """Supervisors (data.all) and the service desk, which calls back every customer, see all requests."""
-    return sees_all(user) or user.can("service.feedback")
-
-
-def scoped(stmt, user):
-    """Everyone else (customer managers) sees the requests assigned to them or recorded by them."""
-    stmt = stmt.where(ServiceRequest.deleted_at.is_(None))
-    if sees_every_request(user):
-        return stmt
-    return stmt.where(or_(ServiceRequest.assignee_id == user.id, ServiceRequest.created_by == user.id))
 
 
 def visible_customers(db, user):
@@ -67,7 +56,6 @@ def check_handler(db, assignee_id, field="assignee"):
 
 def create_request(db, *, user, type, summary, customer_id=None, customer_no=None, request, limits) -> ServiceRequest:
     """Record a request and start its process (status new). `limits` are the time limits from deadlines.settings."""
-    from processes import runtime
     errors = {}
     summary, request = (summary or "").strip(), (request or "").strip()
     if type not in service_types(db):
@@ -89,7 +77,7 @@ def create_request(db, *, user, type, summary, customer_id=None, customer_no=Non
                         created_at=utcnow(), rounds=0, status="new")
     db.add(sr)
     db.flush()
-    runtime.start_process(db, PROCESS_KEY, business_key=str(sr.id), subject=f"{customer.name} · {summary}"[:200],
+    engine.start_process(db, PROCESS_KEY, business_key=str(sr.id), subject=f"{customer.name} · {summary}"[:200],
                           data={"request_id": sr.id, **limits}, user_id=user.id)
     return sr
 
@@ -102,13 +90,6 @@ def _visible_customer(db, user, *, customer_id, customer_no):
     if not sees_every_request(user):
         stmt = stmt.where(Customer.manager_id == user.id)
     return db.scalar(stmt)
-
-
-def get_request(db, *, user, request_id) -> ServiceRequest:
-    sr = db.scalar(scoped(select(ServiceRequest).where(ServiceRequest.id == request_id), user))
-    if sr is None:
-        raise NotFound(_("No such service request."))
-    return sr
 
 
 def query_requests(db, *, user, filters: dict):
@@ -152,30 +133,18 @@ def check_status_filter(status):
 
 
 def delete_request(db, *, user, request_id, reason="deleted before dispatch"):
-    """Only a new request can be deleted: the record is kept (deleted_at, audit) and its process cancelled."""
-    from processes import runtime
-    sr = lock_process(db, get_request(db, user=user, request_id=request_id))
-    if sr.status != "new":
+    """Only a request still waiting for its first dispatch can be deleted (judged by where its process waits, under
+    the instance lock): the record is kept (deleted_at, audit) and its process cancelled."""
+    sr = lock(db, get_request(db, user=user, request_id=request_id))
+    steps = process.current_steps(db, sr.id)
+    if sr.assignee_id is not None or not any(s["bpmn_id"] in process.DISPATCH_STEPS for s in steps):
         raise Conflict(_("Service request %(id)s is already %(status)s; only new requests can be deleted.",
-                         id=sr.id, status=status_label(sr.status)), current_status=sr.status)
+                         id=sr.id, status=status_label(sr.status)), current_status=sr.status, current_steps=steps)
     sr.deleted_at = utcnow()
     db.add(AuditRecord(entity="service_request", entity_id=str(sr.id), action="delete", user_id=user.id,
                        data=dump_request(sr), at=sr.deleted_at))
-    runtime.cancel_process(db, key=PROCESS_KEY, business_key=str(sr.id), user_id=user.id, reason=reason)
+    engine.cancel_process(db, key=PROCESS_KEY, business_key=str(sr.id), user_id=user.id, reason=reason)
     db.flush()
-    return sr
-
-
-def lock_process(db, sr):
-    """Take the process instance lock before reading the request again: a dispatch completing at the same moment
-    then either finishes first (and the delete sees `assigned`) or waits for the delete. The engine locks in the
-    same order (instance, then the request its operations update), so the two cannot deadlock."""
-    from processes import runtime
-    from processes.execution import lock_instance
-    instance = runtime.find_instance(db, PROCESS_KEY, str(sr.id))
-    if instance is not None:
-        lock_instance(db, instance.id)
-    db.refresh(sr)
     return sr
 
 
@@ -190,3 +159,13 @@ def dump_request(sr: ServiceRequest) -> dict:
             "assigned_at": iso(sr.assigned_at), "handling": sr.handling, "handled_by": sr.handled_by,
             "handled_at": iso(sr.handled_at), "result": sr.result, "satisfaction": sr.satisfaction,
             "rounds": sr.rounds, "status": sr.status, "archived_at": iso(sr.archived_at)}
+
+
+def follow_transfer(db, *, customer_id, from_manager_id, to_manager_id) -> dict:
+    """Customer transfer hook: a request waiting for the old manager's handling follows the handling task (moved by
+    the engine) to the new manager, so the new manager can open it."""
+    waiting = process.waiting_at_handling()
+    moved = db.execute(update(ServiceRequest).where(ServiceRequest.customer_id == customer_id,
+                                                    ServiceRequest.assignee_id == from_manager_id, waiting)
+                       .values(assignee_id=to_manager_id).execution_options(synchronize_session="fetch")).rowcount
+    return {"service_requests": moved}

@@ -11,21 +11,16 @@ from app.common.errors import Conflict, ValidationFailed
 from app.common.forms import apply_errors
 from app.common.listing import page_args, paginate, wants_export, xlsx_response
 from app.db import db_session
-from app.inbox.links import register_record_access, register_record_link
-from app.service import actions, deadlines, history
+from app.common.process_steps import holders, where_it_waits
+from app.service import actions, deadlines, history, process
 from app.service import service as svc
 from app.service.forms import ArchiveFilter, CreateForm, DispatchForm, FeedbackForm, HandleForm
 from app.service.labels import STATUS_LABELS, stars, status_label
 from app.service.models import SERVICE_STATUSES, ServiceRequest
-from processes.clock import utcnow
-from processes.errors import TaskForbidden, WrongStep
+from processes.api import TaskForbidden, WrongStep, utcnow
 
+# The process binding (key, steps, worklists, inbox links, record access): app/service/process.py.
 bp = Blueprint("service", __name__, url_prefix="/service")
-
-# Inbox rows and task pages link the request to its page (tasks themselves use the generic form page).
-register_record_link(svc.PROCESS_KEY, lambda business_key: url_for("service.detail", request_id=int(business_key)))
-register_record_access(svc.PROCESS_KEY, "service.view",
-                       lambda db, user, key: svc.get_request(db, user=user, request_id=int(key)))
 
 _FIELD_ALIASES = {"assignee": "assignee_id", "customer_no": "customer_id"}
 
@@ -62,13 +57,12 @@ def _put_errors(form, exc: ValidationFailed):
     apply_errors(form, {_FIELD_ALIASES.get(k, k): v for k, v in exc.errors.items()})
 
 
-def _step_refused(exc):
-    """A page action the process is not at (someone else was quicker, or a timer moved it): say where it is."""
+def _refusal(exc):
+    """Why a page action was refused: where the process waits now and who holds it (someone else was quicker, a
+    timer moved it, or an analyst added a step), or that the step is someone else's."""
     if isinstance(exc, WrongStep):
-        steps = "、".join(history.step_name(s) for s in exc.extra.get("current_steps") or []) or _("finished")
-        flash(_("This request is no longer at that step; it is now at: %(steps)s.", steps=steps), "warning")
-    else:
-        flash(_("This task is not yours to complete."), "warning")
+        return where_it_waits(db_session, exc.extra.get("current_steps") or [])
+    return _("This task is not yours to complete.")
 
 
 def _list(stmt, template, export_name, **ctx):
@@ -120,12 +114,26 @@ def create_request():
 
 @bp.route("/dispatch")
 @requires("service.dispatch")
-def dispatch_list(row_errors=None, status=200):
-    stmt = svc.query_requests(db_session, user=current_user, filters={"status": "new"})
+def dispatch_list(row_errors=None, status=200, held=None):
+    stmt = _worklist("service.dispatch_list")
     handlers = svc.handlers(db_session)
     result = _list(stmt, "service/dispatch.html", "service-dispatch.xlsx", handlers=handlers,
-                   row_errors=row_errors or {}, chosen=request.form)
+                   row_errors=row_errors or {}, chosen=request.form, held=held)
     return result if status == 200 else (result, status)
+
+
+def _worklist(endpoint):
+    """The requests whose process waits at this list's step (not their status), newest first, as the archive
+    query lists them (customer joined for its name)."""
+    _right, condition = process.WORKLISTS[endpoint]
+    return svc.query_requests(db_session, user=current_user, filters={}).where(condition(current_user))
+
+
+def _held(request_id, exc):
+    """A row action refused because the process is elsewhere: the request, why, and what the user entered, so the
+    list shows it again above the rows (it is not on the list while the process waits elsewhere)."""
+    sr = svc.get_request(db_session, user=current_user, request_id=request_id)
+    return {"sr": sr, "message": _refusal(exc), "entered": request.form}
 
 
 @bp.route("/<int:request_id>/dispatch", methods=["POST"])
@@ -142,8 +150,7 @@ def dispatch(request_id):
         return dispatch_list(row_errors={request_id: [m for ms in exc.errors.values() for m in ms]}, status=422)
     except (WrongStep, TaskForbidden) as exc:
         db_session.rollback()
-        _step_refused(exc)
-        return redirect(url_for("service.dispatch_list"))
+        return dispatch_list(held=_held(request_id, exc), status=409)
     db_session.commit()
     flash(_("Service request %(id)s dispatched.", id=request_id), "success")
     return redirect(url_for("service.dispatch_list"))
@@ -166,8 +173,7 @@ def delete(request_id):
 @bp.route("/handle")
 @requires("service.handle")
 def handle_list():
-    stmt = svc.query_requests(db_session, user=current_user,
-                              filters={"status": "assigned", "assignee_id": current_user.id})
+    stmt = _worklist("service.handle_list")
     return _list(stmt, "service/handle_list.html", "service-handling.xlsx")
 
 
@@ -176,9 +182,11 @@ def handle_list():
 def handle(request_id):
     sr = svc.get_request(db_session, user=current_user, request_id=request_id)
     open_tasks = history.open_tasks_by_request(db_session, [sr.id]).get(sr.id, [])
-    if not any(t.bpmn_id == "handle" and t.assignee_id == current_user.id for t in open_tasks):
+    if request.method == "GET" and not any(t.bpmn_id == process.HANDLE_STEP and t.assignee_id == current_user.id
+                                           for t in open_tasks):
         # Handled already, taken back by an overdue escalation, or someone else's: nothing to do here.
-        flash(_("This request is not waiting for your handling."), "warning")
+        flash(f'{_("This request is not waiting for your handling.")} {where_it_waits(db_session, open_tasks)}',
+              "warning")
         return redirect(url_for("service.detail", request_id=sr.id))
     form = HandleForm()
     if form.validate_on_submit():
@@ -188,9 +196,10 @@ def handle(request_id):
             db_session.rollback()
             _put_errors(form, exc)
         except (WrongStep, TaskForbidden) as exc:
+            # The page again with the text typed, saying where the process waits now.
             db_session.rollback()
-            _step_refused(exc)
-            return redirect(url_for("service.handle_list"))
+            return render_template("service/handle.html", sr=sr, form=form, tasks={sr.id: open_tasks},
+                                   refusal=_refusal(exc)), 409
         else:
             db_session.commit()
             flash(_("Handling of request %(id)s recorded; the service desk will call the customer back.",
@@ -202,11 +211,11 @@ def handle(request_id):
 
 @bp.route("/feedback")
 @requires("service.feedback")
-def feedback_list(row_errors=None, status=200):
-    stmt = svc.query_requests(db_session, user=current_user, filters={"status": "handled"})
+def feedback_list(row_errors=None, status=200, held=None):
+    stmt = _worklist("service.feedback_list")
     result = _list(stmt, "service/feedback.html", "service-feedback.xlsx", row_errors=row_errors or {},
                    entered=request.form if request.method == "POST" else {},
-                   posted_id=request.view_args.get("request_id"))
+                   posted_id=request.view_args.get("request_id"), held=held)
     return result if status == 200 else (result, status)
 
 
@@ -225,8 +234,7 @@ def feedback(request_id):
                              status=422)
     except (WrongStep, TaskForbidden) as exc:
         db_session.rollback()
-        _step_refused(exc)
-        return redirect(url_for("service.feedback_list"))
+        return feedback_list(held=_held(request_id, exc), status=409)
     db_session.commit()
     sr = db_session.get(ServiceRequest, request_id)
     if sr.status == "archived":
@@ -255,6 +263,7 @@ def archive():
 @requires("service.view")
 def detail(request_id):
     sr = svc.get_request(db_session, user=current_user, request_id=request_id)
+    open_tasks = history.open_tasks_by_request(db_session, [sr.id]).get(sr.id, [])
     return render_template("service/detail.html", sr=sr, steps=history.steps(db_session, sr.id),
-                           events=history.events(db_session, sr.id),
-                           open_tasks=history.open_tasks_by_request(db_session, [sr.id]).get(sr.id, []))
+                           events=history.events(db_session, sr.id), open_tasks=open_tasks,
+                           current=holders(db_session, open_tasks))
