@@ -18,8 +18,9 @@ def _foreign_models(tree, domain):
     """Names bound in this module to classes of another domain's models module."""
     names = {}
     for node in ast.walk(tree):
+        # app.<domain>.models only: app.models is the loader of every domain's models, not a domain
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("app.") \
-                and node.module.endswith(".models"):
+                and node.module.endswith(".models") and node.module.count(".") == 2:
             owner = node.module.split(".")[1]
             if owner == domain or owner in SHARED or (domain, owner) in OWNERS:
                 continue
