@@ -22,7 +22,7 @@ from processes import clock
 from processes.diff import diff_models
 from processes.errors import DefinitionInvalid, DefinitionNotFound
 from processes.models import ProcessDefinition, ProcessEvent
-from processes.validation import Finding, spec_findings, structure_findings
+from processes.validation import finding, spec_findings, structure_findings
 
 # SpiffWorkflow names its own start/end task specs like this; a BPMN element with such an id breaks the spec.
 RESERVED_IDS = {"Start", "End", "Root"}
@@ -55,7 +55,7 @@ def _load_forms(spec, subprocess_specs, forms_dir, forms):
                 elif forms_dir is not None and (Path(forms_dir) / fname).is_file():
                     content = (Path(forms_dir) / fname).read_text(encoding="utf-8")
                 else:
-                    errors.append(Finding(ts.bpmn_id, f"form '{fname}' not found"))
+                    errors.append(finding(ts.bpmn_id, "form '%(form)s' not found", form=fname))
                     continue
                 try:
                     doc = json.loads(content) if isinstance(content, (str, bytes)) else content
@@ -64,7 +64,8 @@ def _load_forms(spec, subprocess_specs, forms_dir, forms):
                         if doc.get("type", "object") != "object":
                             raise SchemaError("a task form must be an object schema")
                 except (ValueError, SchemaError) as err:
-                    errors.append(Finding(ts.bpmn_id, f"form '{fname}' is invalid: {getattr(err, 'message', err)}"))
+                    errors.append(finding(ts.bpmn_id, "form '%(form)s' is invalid: %(error)s", form=fname,
+                                          error=str(getattr(err, "message", err))))
                     continue
                 found[fname] = doc
     return found, errors
@@ -72,7 +73,9 @@ def _load_forms(spec, subprocess_specs, forms_dir, forms):
 
 def _invalid(findings):
     texts = [f.text() for f in findings]
-    return DefinitionInvalid("; ".join(texts), errors=texts, findings=[f.as_dict() for f in findings])
+    err = DefinitionInvalid("; ".join(texts), errors=texts, findings=[f.as_dict() for f in findings])
+    err.finding_objects = findings  # templates and params, for a page that translates them
+    return err
 
 
 def parse_model(xml, *, key=None, forms_dir=None, forms=None, filename=None, strict=True) -> ParsedModel:
@@ -106,13 +109,13 @@ def parse_model(xml, *, key=None, forms_dir=None, forms=None, filename=None, str
         subs = parser.get_subprocess_specs(key)
     except (ValidationException, etree.XMLSyntaxError) as err:
         if findings:  # the structure findings name the elements; the parser's complaint is usually the same
-            raise _invalid(findings + [Finding(None, f"invalid BPMN: {err}")]) from None
+            raise _invalid(findings + [finding(None, "invalid BPMN: %(error)s", error=str(err))]) from None
         raise DefinitionInvalid(f"invalid BPMN: {err}", errors=[str(err)], findings=[]) from None
     except DefinitionInvalid:
         raise
     except Exception as err:  # the parser raises assorted errors on odd models; report them, never crash
         if findings:
-            raise _invalid(findings + [Finding(None, f"invalid BPMN: {err}")]) from None
+            raise _invalid(findings + [finding(None, "invalid BPMN: %(error)s", error=str(err))]) from None
         raise DefinitionInvalid(f"invalid BPMN: {err}", errors=[str(err)], findings=[]) from None
     if strict:
         findings += spec_findings(key, spec, subs)

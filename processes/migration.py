@@ -21,7 +21,7 @@ from processes.diff import diff_models
 from processes.errors import EngineError
 from processes.execution import Step, lock_with_definition, open_tasks
 from processes.scripting import HELPERS
-from processes.validation import BPMN, code_sources
+from processes.validation import BPMN, code_sources, finding
 
 REACHED = TaskState.READY | TaskState.STARTED | TaskState.WAITING | TaskState.ERROR | TaskState.COMPLETED
 NOT_REACHED = TaskState.FUTURE | TaskState.LIKELY | TaskState.MAYBE
@@ -107,7 +107,7 @@ def _instance_data(workflow):
 
 
 def refusal(workflow, plan):
-    """Why this loaded instance cannot move to plan['target'] (None: it can)."""
+    """Why this loaded instance cannot move to plan['target'] (a Finding; None: it can)."""
     target = plan["target"]
     parsed = parsed_for(target)
     specs = {parsed.spec.name: parsed.spec, **{s.name: s for s in parsed.subprocess_specs.values()}}
@@ -115,17 +115,24 @@ def refusal(workflow, plan):
         spec = task.task_spec
         bid = spec.bpmn_id
         if bid in plan["touched"]:
-            where = "has passed" if task.state == TaskState.COMPLETED else "is at"
-            return (f"'{spec.bpmn_name or bid}' ({bid}) was {plan['touched'][bid]} in version {target.version} and "
-                    f"the instance {where} it")
+            template = {("removed", True): "%(step)s (%(id)s) was removed in version %(version)s and the instance "
+                                           "has passed it",
+                        ("removed", False): "%(step)s (%(id)s) was removed in version %(version)s and the instance "
+                                            "is at it",
+                        ("changed", True): "%(step)s (%(id)s) was changed in version %(version)s and the instance "
+                                           "has passed it",
+                        ("changed", False): "%(step)s (%(id)s) was changed in version %(version)s and the instance "
+                                            "is at it"}[(plan["touched"][bid], task.state == TaskState.COMPLETED)]
+            return finding(bid, template, step=f"'{spec.bpmn_name or bid}'", id=bid, version=target.version)
         target_spec = specs.get(task.workflow.spec.name)
         if target_spec is None or spec.name not in target_spec.task_specs:
-            return f"the instance's step '{spec.bpmn_name or spec.name}' has no counterpart in version {target.version}"
+            return finding(bid, "the instance's step '%(step)s' has no counterpart in version %(version)s",
+                           step=spec.bpmn_name or spec.name, version=target.version)
     have = _instance_data(workflow)
     missing = {name: where for name, where in plan["needs"].items() if name not in have}
     if missing:
-        return ("data the new version needs is missing: "
-                + ", ".join(f"{name} (read by {where})" for name, where in sorted(missing.items())))
+        return finding(None, "data the new version needs is missing: %(names)s",
+                       names=", ".join(f"{name} (read by {where})" for name, where in sorted(missing.items())))
     return None
 
 
@@ -164,11 +171,11 @@ def reattach(state, target, script_engine):
 
 
 def check_instance(db, instance, plan):
-    """Dry run for one instance: None when it would move, else the reason (nothing is changed)."""
+    """Dry run for one instance: None when it would move, else the reason as a Finding (nothing is changed)."""
     if instance.definition_id != plan["source"].id:
-        return f"the instance runs on another version, not {plan['source'].version}"
+        return finding(None, "the instance runs on another version, not %(version)s", version=plan["source"].version)
     if instance.status not in MOVABLE_STATUSES:
-        return f"the process is {instance.status}"
+        return finding(None, "the process is %(status)s", status=instance.status)
     step = Step(db, instance, plan["source"], None)
     return refusal(step.workflow, plan)
 
@@ -177,14 +184,17 @@ def migrate_instance(db, instance_id, plan, *, user_id, reason=None, migration_i
     """Move one instance under its row lock; raises MigrationRefused with the reason when it is not safe."""
     instance, definition = lock_with_definition(db, instance_id)
     source, target = plan["source"], plan["target"]
+    why = None
     if definition.id != source.id:
-        raise MigrationRefused(f"the instance runs on version {definition.version}, not {source.version}")
-    if instance.status not in MOVABLE_STATUSES:
-        raise MigrationRefused(f"the process is {instance.status}")
-    step = Step(db, instance, source, user_id)
-    why = refusal(step.workflow, plan)
+        why = finding(None, "the instance runs on another version, not %(version)s", version=source.version)
+    elif instance.status not in MOVABLE_STATUSES:
+        why = finding(None, "the process is %(status)s", status=instance.status)
+    step = None if why else Step(db, instance, source, user_id)
+    why = why or refusal(step.workflow, plan)
     if why:
-        raise MigrationRefused(why)
+        err = MigrationRefused(why.message, instance_id=instance.id)
+        err.reason = why
+        raise err
     moved = Step(db, instance, target, user_id,
                  workflow=reattach(store.dump_state(step.workflow), target, step.engine))
     moved.open_rows = open_tasks(db, instance.id)

@@ -31,14 +31,25 @@ CHOOSING_GATEWAYS = {"exclusiveGateway", "inclusiveGateway"}
 
 @dataclass(frozen=True)
 class Finding:
+    """`template` % `params` is the English message; the UI translates the template (a fixed text of this module)
+    and fills in the params, which are element names and ids from the model."""
     element_id: str | None
-    message: str
+    template: str
+    params: tuple = ()
+
+    @property
+    def message(self):
+        return self.template % dict(self.params) if self.params else self.template
 
     def text(self):
         return f"{self.element_id}: {self.message}" if self.element_id else self.message
 
     def as_dict(self):
         return {"element_id": self.element_id, "message": self.message}
+
+
+def finding(element_id, template, **params):
+    return Finding(element_id, template, tuple(sorted(params.items())))
 
 
 def _local(el):
@@ -64,8 +75,8 @@ def _scope_findings(scope):
         src, dst = flow.get("sourceRef"), flow.get("targetRef")
         if src not in nodes or dst not in nodes:
             missing = src if src not in nodes else dst
-            findings.append(Finding(flow.get("id"), f"the flow is dangling: it joins '{missing or ''}', which is "
-                                                    "not an element of this process"))
+            findings.append(finding(flow.get("id"), "the flow is dangling: it joins '%(target)s', which is not an element of "
+                                                    "this process", target=missing or ""))
             continue
         outgoing[src].append(flow)
         incoming[dst].append(flow)
@@ -79,20 +90,21 @@ def _scope_findings(scope):
         if event_sub:
             continue
         if not incoming[nid] and kind not in ("startEvent", "boundaryEvent"):
-            findings.append(Finding(nid, f"{_label(node)} has no incoming flow: nothing can reach it"))
+            findings.append(finding(nid, "%(element)s has no incoming flow: nothing can reach it", element=_label(node)))
         if not outgoing[nid] and kind != "endEvent":
-            findings.append(Finding(nid, f"{_label(node)} has no outgoing flow: the path stops here without "
-                                         "an end event"))
+            findings.append(finding(nid, "%(element)s has no outgoing flow: the path stops here without an end event",
+                                    element=_label(node)))
         if kind in CHOOSING_GATEWAYS and len(outgoing[nid]) > 1:
             default = node.get("default")
             bare = [f.get("id") for f in outgoing[nid] if f.get("id") != default and not _has_condition(f)]
             if bare:
-                findings.append(Finding(nid, f"the gateway {_label(node)} needs a condition on every outgoing "
-                                             f"flow except its default (none on {', '.join(bare)})"))
+                findings.append(finding(nid, "the gateway %(element)s needs a condition on every outgoing flow except "
+                                             "its default (none on %(flows)s)", element=_label(node),
+                                        flows=", ".join(bare)))
     ends = [nid for nid, n in nodes.items() if _local(n) == "endEvent"]
     starts = [nid for nid, n in nodes.items() if _local(n) == "startEvent"]
     if starts and not ends:
-        findings.append(Finding(scope.get("id"), "the process has no end event"))
+        findings.append(finding(scope.get("id"), "the process has no end event"))
     # Which nodes can reach an end event: walk the flows backwards from the ends. A boundary event leaves its
     # activity, so an activity also counts when one of its boundary events reaches an end.
     reach, todo = set(ends), list(ends)
@@ -114,7 +126,7 @@ def _scope_findings(scope):
             if nid in reach or not outgoing[nid] or (_local(node) == "subProcess"
                                                       and node.get("triggeredByEvent") == "true"):
                 continue
-            findings.append(Finding(nid, f"no path from {_label(node)} reaches an end event"))
+            findings.append(finding(nid, "no path from %(element)s reaches an end event", element=_label(node)))
     return findings
 
 
@@ -157,14 +169,15 @@ def code_sources(spec):
 
 
 def timer_problem(kind, expression):
-    """Why a timer expression cannot work (None when it can). Expressions that read task data are only known at
+    """Why a timer expression cannot work (a Finding without element; None when it can). Expressions that read task data are only known at
     run time; a literal (the usual '"P3D"') is parsed here exactly as SpiffWorkflow will parse it."""
     try:
         value = ast.literal_eval((expression or "").strip())
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return None  # not a literal: it reads task data; compiled by the script check
     if not isinstance(value, str):
-        return f"the timer expression must give an ISO 8601 text, not {type(value).__name__}"
+        return finding(None, "the timer expression must give an ISO 8601 text, not %(type)s",
+                       type=type(value).__name__)
     try:
         if kind == "cycle":
             TimerEventDefinition.parse_iso_recurring_interval(value)
@@ -174,7 +187,10 @@ def timer_problem(kind, expression):
             TimerEventDefinition.parse_iso_duration(value)
     except Exception:  # SpiffWorkflow raises bare Exception / ValueError / AttributeError on bad texts
         example = {"cycle": '"R3/PT1H"', "date": '"2030-01-31T09:00:00"'}.get(kind, '"P3D"')
-        return f"the timer expression {value!r} is not a valid ISO 8601 {kind} (e.g. {example})"
+        template = {"cycle": "the timer expression %(value)s is not a valid ISO 8601 cycle (e.g. %(example)s)",
+                    "date": "the timer expression %(value)s is not a valid ISO 8601 date (e.g. %(example)s)"}.get(
+            kind, "the timer expression %(value)s is not a valid ISO 8601 duration (e.g. %(example)s)")
+        return finding(None, template, value=repr(value), example=example)
     return None
 
 
@@ -196,22 +212,22 @@ def spec_findings(key, spec, subprocess_specs):
             if ts.bpmn_id:
                 present.add(ts.bpmn_id)
             if isinstance(ts, UserTask) and not getattr(ts, "lane", None):
-                findings.append(Finding(ts.bpmn_id, "a user task must sit in a lane named by a role code"))
+                findings.append(finding(ts.bpmn_id, "a user task must sit in a lane named by a role code"))
             op = getattr(ts, "operation_name", None)
             if op is not None and get_operation(op) is None:
-                findings.append(Finding(ts.bpmn_id, f"service operation '{op}' is not registered"))
+                findings.append(finding(ts.bpmn_id, "service operation '%(operation)s' is not registered", operation=op))
             event = getattr(ts, "event_definition", None)
             if isinstance(event, TimerEventDefinition):
                 problem = timer_problem(timer_kind(event), event.expression)
                 if problem:
-                    findings.append(Finding(ts.bpmn_id, problem))
+                    findings.append(Finding(ts.bpmn_id, problem.template, problem.params))
         for bid, what, source, is_expr in code_sources(s):
             try:
                 check_source(source, expression=is_expr)
             except ScriptRejected as err:
-                findings.append(Finding(bid, f"({what}) {err}"))
+                findings.append(finding(bid, "(%(what)s) %(error)s", what=what, error=str(err)))
     for step, users in sorted(required_steps(key).items()):
         if step not in present:
-            findings.append(Finding(step, f"step {step} is needed by {', '.join(users)}; keep it in the model "
-                                          "(or change those pages first)"))
+            findings.append(finding(step, "step %(step)s is needed by %(users)s; keep it in the model (or change those "
+                                          "pages first)", step=step, users=", ".join(users)))
     return findings

@@ -5,17 +5,18 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import MultipleFileField
+from wtforms import MultipleFileField, TextAreaField
+from wtforms.validators import Length, Optional
 
 from app.auth.guard import logged_in, requires
-from app.common.errors import ValidationFailed
+from app.common.errors import Conflict, ValidationFailed
 from app.common.forms import apply_errors
 from app.common.listing import page_args, paginate, wants_export, xlsx_response
 from app.common.ui import local_time
 from app.db import db_session
 from app.inbox import actor_for
 from app.inbox.service import history, process_names, role_labels
-from app.processes_ui import service
+from app.processes_ui import migrations, service
 from app.processes_ui.labels import diagram_labels
 from processes import runtime
 from processes.errors import WrongStep
@@ -28,6 +29,7 @@ class DeployForm(FlaskForm):
     bpmn = FileField(_l("BPMN file"), validators=[FileRequired(_l("Choose a BPMN file.")),
                                                  FileAllowed(["bpmn", "xml"], _l("Choose a .bpmn file."))])
     forms = MultipleFileField(_l("Task forms (JSON)"))
+    note = TextAreaField(_l("Note (why this version)"), validators=[Optional(), Length(max=service.NOTE_MAX)])
 
 
 def _uploaded_forms(files):
@@ -45,7 +47,8 @@ def list_definitions():
             try:
                 row, created = service.deploy(db_session, xml=upload.read().decode("utf-8", "replace"),
                                               user_id=current_user.id, filename=upload.filename,
-                                              uploaded_forms=_uploaded_forms(form.forms.data))
+                                              uploaded_forms=_uploaded_forms(form.forms.data),
+                                              note=form.note.data)
                 db_session.commit()
                 if created:
                     flash(_("Deployed %(key)s as version %(v)s.", key=row.key, v=row.version), "success")
@@ -85,30 +88,118 @@ def editor():
 
 def _editor_payload():
     body = request.get_json(silent=True) or {}
-    return body.get("xml") or "", body.get("filename")
+    xml = body.get("xml") if isinstance(body.get("xml"), str) else ""
+    filename = body.get("filename") if isinstance(body.get("filename"), str) else None
+    return xml, filename
+
+
+def _findings_answer(findings):
+    return {"ok": not findings, "findings": findings, "errors": [service.finding_text(f) for f in findings]}
 
 
 @bp.route("/editor/validate", methods=["POST"])
 @requires("process.deploy")
 def editor_validate():
     xml, filename = _editor_payload()
-    problems = service.validate_model(db_session, xml, filename=filename) if xml.strip() else [_("The diagram is empty.")]
-    return jsonify({"ok": not problems, "errors": problems})
+    return jsonify(_findings_answer(service.validate_model(db_session, xml, filename=filename)))
+
+
+@bp.route("/editor/preview", methods=["POST"])
+@requires("process.deploy")
+def editor_preview():
+    """Before deploying: the findings (nothing to confirm when there are any) and what changes against the version
+    running now, for the confirmation."""
+    xml, filename = _editor_payload()
+    findings = service.validate_model(db_session, xml, filename=filename)
+    answer = _findings_answer(findings)
+    if not findings:
+        answer["diff"] = service.draft_diff(db_session, xml)
+    return jsonify(answer)
 
 
 @bp.route("/editor/deploy", methods=["POST"])
 @requires("process.deploy")
 def editor_deploy():
     xml, filename = _editor_payload()
+    note = (request.get_json(silent=True) or {}).get("note")
     try:
-        row, created = service.deploy(db_session, xml=xml, user_id=current_user.id, filename=filename)
+        row, created = service.deploy(db_session, xml=xml, user_id=current_user.id, filename=filename,
+                                      note=note if isinstance(note, str) else None)
     except ValidationFailed as exc:
         db_session.rollback()
-        return jsonify({"ok": False, "errors": exc.errors.get("bpmn", [])}), 422
+        findings = exc.extra.get("findings") or [{"element_id": None, "message": m}
+                                                 for msgs in exc.errors.values() for m in msgs]
+        return jsonify(_findings_answer(findings)), 422
     db_session.commit()
     message = _("Deployed %(key)s as version %(v)s.", key=row.key, v=row.version) if created else \
         _("%(key)s is unchanged; version %(v)s stays current.", key=row.key, v=row.version)
-    return jsonify({"ok": True, "key": row.key, "version": row.version, "created": created, "message": message})
+    return jsonify({"ok": True, "key": row.key, "version": row.version, "created": created, "message": message,
+                    "versions_url": url_for("processes_ui.list_definitions")})
+
+
+def _int_list(text):
+    """'12, 13 14' -> [12, 13, 14]; None for an empty text; ValueError for anything else."""
+    parts = [p for p in (text or "").replace(",", " ").split() if p]
+    if not parts:
+        return None
+    values = [int(p) for p in parts]
+    if any(v < 1 or v > 2**31 - 1 for v in values):
+        raise ValueError
+    return values
+
+
+@bp.route("/definitions/<key>/migrations", methods=["GET", "POST"])
+@requires("process.deploy")
+def migrations_page(key):
+    """Move running instances between versions: a dry run first, then the migration; past migrations can be
+    reverted."""
+    versions = [d["row"] for d in service.definitions(db_session) if d["row"].key == key]
+    if not versions:
+        service.get_definition(db_session, key)  # 404
+    choice = {"from_version": str(versions[1].version) if len(versions) > 1 else "",
+              "to_version": str(versions[0].version), "instance_ids": "", "reason": ""}
+    errors, result, status = {}, None, 200
+    if request.method == "POST":
+        choice = {k: (request.form.get(k) or "").strip() for k in choice}
+        try:
+            ids = _int_list(choice["instance_ids"])
+        except ValueError:
+            ids, errors["instance_ids"] = None, [_("Enter instance numbers separated by commas.")]
+        try:
+            frm, to = int(choice["from_version"]), int(choice["to_version"])
+        except ValueError:
+            errors["from_version"] = [_("Choose the versions.")]
+        if not errors:
+            try:
+                result = migrations.run(db_session, key=key, from_version=frm, to_version=to, instance_ids=ids,
+                                        dry_run=request.form.get("action") != "apply", user_id=current_user.id,
+                                        reason=choice["reason"])
+            except ValidationFailed as exc:
+                db_session.rollback()
+                errors = exc.errors
+        status = 422 if errors else 200
+    return render_template("processes_ui/migrations.html", key=key, versions=versions, choice=choice,
+                           errors=errors, result=result, history=migrations.history(db_session, key),
+                           names=process_names(db_session)), status
+
+
+@bp.route("/migrations/<int:migration_id>/revert", methods=["POST"])
+@requires("process.deploy")
+def revert_migration(migration_id):
+    from processes.models import ProcessMigration
+    record = db_session.get(ProcessMigration, migration_id)
+    if record is None:
+        return render_template("error.html", status=404, message=_("Migration not found")), 404
+    key = record.process_key
+    try:
+        result = migrations.revert(db_session, migration_id, user_id=current_user.id)
+    except Conflict as exc:
+        db_session.rollback()
+        flash(exc.detail, "warning")
+    else:
+        flash(_("Moved back: %(moved)s; refused: %(refused)s.", moved=len(result["migrated"]),
+                refused=len(result["refused"])), "success" if not result["refused"] else "warning")
+    return redirect(url_for("processes_ui.migrations_page", key=key))
 
 
 def _instance_filters():

@@ -147,7 +147,7 @@ def test_an_instance_at_a_changed_step_is_refused(db, user, actor):
     v2, _ = deploy(db, DEMO_XML.replace("engine_review.json", "engine_escalated.json"))
     plan = compare(v1, v2)
     reason = "'Review request' (Review) was changed in version 2 and the instance is at it"
-    assert check_instance(db, inst, plan) == reason
+    assert check_instance(db, inst, plan).message == reason
     with pytest.raises(MigrationRefused) as err:
         migrate_instance(db, inst.id, plan, user_id=user("analyst").id)
     assert err.value.detail == reason
@@ -160,7 +160,7 @@ def test_missing_data_the_new_version_reads_is_refused(db, user, actor):
     _to_handle(db, inst, user, actor)
     v2, _ = deploy(db, DEMO_XML.replace('again == "yes" and attempts &lt; 3',
                                         'again == "yes" and attempts &lt; max_rounds'))
-    assert check_instance(db, inst, compare(v1, v2)) == \
+    assert check_instance(db, inst, compare(v1, v2)).message == \
         "data the new version needs is missing: max_rounds (read by Again (condition))"
 
 
@@ -185,7 +185,7 @@ def test_a_safe_bulk_migration_continues_on_the_new_version_and_is_reverted(db, 
     assert (check.bpmn_id, check.name, check.role) == ("Check", "Check handling", "customer_manager")
     # back to version 1: b moves back, a has passed the check (which version 1 does not have) and stays
     back = compare(v2, v1)
-    assert check_instance(db, a, back) == \
+    assert check_instance(db, a, back).message == \
         "'Check handling' (Check) was removed in version 1 and the instance is at it"
     migrate_instance(db, b.id, back, user_id=analyst, reason="revert")
     assert b.definition_id == v1.id
