@@ -154,6 +154,7 @@
     post(host.dataset.previewUrl).then(function (body) {
       if (!body.ok) { showFindings(body); return; }
       clearFindings();
+      result.className = ""; result.innerHTML = "";
       openConfirmation(body.diff);
     });
   });
