@@ -194,6 +194,32 @@ def timer_problem(kind, expression):
     return None
 
 
+def preview_due(kind, expression):
+    """(first due time as naive UTC, None) for a literal timer started now; (None, None) when the expression reads
+    task data (known only at run time); (None, Finding) when it cannot work."""
+    from datetime import timezone
+    from processes import clock
+    problem = timer_problem(kind, expression)
+    if problem is not None:
+        return None, problem
+    try:
+        value = ast.literal_eval((expression or "").strip())
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        try:
+            check_source(expression or "", expression=True)
+        except ScriptRejected as err:
+            return None, finding(None, "(%(what)s) %(error)s", what="timer", error=str(err))
+        return None, None
+    now = clock.utcnow().replace(tzinfo=timezone.utc)
+    if kind == "cycle":
+        _cycles, due, _duration = TimerEventDefinition.parse_iso_recurring_interval(value)
+    elif kind == "date":
+        due = TimerEventDefinition.get_datetime(value)
+    else:
+        due = now + TimerEventDefinition.get_timedelta_from_start(TimerEventDefinition.parse_iso_duration(value), now)
+    return due.astimezone(timezone.utc).replace(tzinfo=None), None
+
+
 def timer_kind(event):
     if isinstance(event, CycleTimerEventDefinition):
         return "cycle"

@@ -11,6 +11,8 @@ from lxml import etree
 
 from processes.definitions import deploy_model, latest_definition, parse_model, parsed_for
 from processes.diff import diff_models
+from processes.services import operation_names
+from processes.validation import preview_due
 from processes.errors import DefinitionInvalid
 from processes.models import HumanTask, ProcessDefinition, ProcessInstance
 
@@ -155,6 +157,29 @@ def version_diff(db, key, from_version=None, to_version=None):
                                                v=to.version)]})
     frm = get_definition(db, key, from_version)
     return {"from_version": frm.version, "to_version": to.version, **diff_models(frm.bpmn_xml, to.bpmn_xml)}
+
+
+def editor_choices(db, row, role_names):
+    """What the editor's properties panel offers instead of free text: the forms (repository folder forms/ and
+    those kept with the edited version), the roles lanes can name, the registered service operations."""
+    forms = set(row.forms or {}) if row is not None else set()
+    if FORMS_DIR.is_dir():
+        forms |= {p.name for p in FORMS_DIR.glob("*.json")}
+    return {"forms": sorted(forms), "roles": sorted(role_names.items()), "operations": operation_names()}
+
+
+def timer_preview(kind, expression):
+    """{ok, message, due_at}: the first due time of a timer started now, in the user's time zone."""
+    from app.common.ui import local_time
+    due, problem = preview_due({"timeDuration": "duration", "timeDate": "date", "timeCycle": "cycle"}[kind],
+                               expression)
+    if problem is not None:
+        return {"ok": False, "message": translated(problem), "due_at": None}
+    if due is None:
+        return {"ok": True, "message": _("Depends on the process data; computed when the timer starts."),
+                "due_at": None}
+    shown = local_time(due)
+    return {"ok": True, "message": _("Started now, it would fire at %(at)s.", at=shown), "due_at": shown}
 
 
 def instances_query(*, key=None, status=None, q=None, timers=False):

@@ -83,7 +83,19 @@ def editor():
     """The analyst's modeler: opens the latest version of ?key= (or a blank diagram)."""
     key = request.args.get("key")
     row = service.get_definition(db_session, key) if key else None
-    return render_template("processes_ui/editor.html", row=row)
+    return render_template("processes_ui/editor.html", row=row,
+                           choices=service.editor_choices(db_session, row, role_labels(db_session)))
+
+
+@bp.route("/editor/timer-preview", methods=["POST"])
+@requires("process.deploy")
+def editor_timer_preview():
+    """When a timer would fire if it started now (a literal expression), or why it cannot (the panel's preview)."""
+    body = request.get_json(silent=True) or {}
+    kind, expression = body.get("kind"), body.get("expression")
+    if not isinstance(expression, str) or kind not in ("timeDuration", "timeDate", "timeCycle"):
+        return jsonify({"ok": False, "message": _("Enter a timer expression.")}), 422
+    return jsonify(service.timer_preview(kind, expression))
 
 
 def _editor_payload():

@@ -61,7 +61,7 @@ def test_task_form_then_highlighted_diagram(db, page, live_server, sign_in, user
     script.fill("attempts = 0\ndoubled = amount * 3")
     script.dispatch_event("change")
     page.click(".djs-element[data-element-id='Review']")
-    form_field = page.locator("#properties input[name='prop:formJsonSchemaFilename']")
+    form_field = page.locator("#properties select[name='prop:formJsonSchemaFilename']")
     assert form_field.input_value() == "engine_review.json"
     page.screenshot(path="/tmp/crm-engine-editor.png")
     page.click("#deploy-model")  # asks first: the changed script is listed and marked on the diagram

@@ -36,6 +36,20 @@ def test_analyst_adds_a_review_step_sees_the_diff_and_deploys_with_a_note(db, pa
     sign_in(page, "analyst")
     page.goto(f"{live_server}/processes/editor?key=engine_demo")
     page.wait_for_selector("#modeler[data-rendered='1']")
+    # the editor speaks Chinese and shows role names on the lanes (the model keeps the role codes)
+    assert page.locator(".djs-palette .entry[aria-label='创建开始事件']").count() == 1
+    assert page.locator(".djs-element[data-element-id='Lane_supervisor'] text").text_content() == "销售主管"
+    # a timer's expression shows when it would fire
+    page.click(".djs-element[data-element-id='HandleTimer']")
+    timer = page.locator("#properties [name=timerValue]")
+    assert timer.input_value() == "escalate_after"
+    page.wait_for_selector("#properties .timer-preview:has-text('取决于流程数据')")
+    timer.fill('"P2D"')
+    page.wait_for_selector("#properties .timer-preview:has-text('如果现在启动，将于')")
+    timer.fill('"P2X"')
+    page.wait_for_selector("#properties .timer-preview.field-error:has-text('不是有效的 ISO 8601 时长')")
+    timer.fill("escalate_after")
+    timer.dispatch_event("change")
     review = page.evaluate(ADD_REVIEW)
     # the new step leads nowhere yet: the validation marks it on the diagram
     page.click("#validate-model")
@@ -44,11 +58,9 @@ def test_analyst_adds_a_review_step_sees_the_diff_and_deploys_with_a_note(db, pa
     assert page.locator(".finding-badge").count() >= 1
     assert "没有出去的连线" in page.locator("#editor-result").inner_text()
     flow = page.evaluate(CONNECT, review)
-    # its form is picked in the properties panel
+    # its form is picked in the properties panel, from the forms there are
     page.click(f".djs-element[data-element-id='{review}']")
-    form = page.locator("#properties [name='prop:formJsonSchemaFilename']")
-    form.fill("engine_escalated.json")
-    form.dispatch_event("change")
+    page.select_option("#properties select[name='prop:formJsonSchemaFilename']", "engine_escalated.json")
     page.click("#validate-model")
     page.wait_for_selector("#editor-result.success")
     assert page.locator(".djs-element.has-finding").count() == 0
