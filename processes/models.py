@@ -125,3 +125,18 @@ class ProcessMigration(EngineBase):
     migrated: Mapped[list] = mapped_column(JSON, default=list)  # instance ids
     refused: Mapped[list] = mapped_column(JSON, default=list)  # [{instance_id, reason}]
     reverts_id: Mapped[int | None] = mapped_column(ForeignKey("process_migration.id"))
+
+
+class ProcessForm(EngineBase):
+    """A task form (JSON Schema or UI schema) saved from the form editor: versioned like a model, the newest version
+    of a name is used by the next deployment that names it (over the repository folder forms/)."""
+    __tablename__ = "process_form"
+    __table_args__ = (UniqueConstraint("name", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    content: Mapped[dict] = mapped_column(JSON)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    saved_by: Mapped[int | None] = mapped_column(Integer)
+    saved_at: Mapped[datetime] = mapped_column(DateTime)

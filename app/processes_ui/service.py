@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 
 from app.common.errors import Forbidden, NotFound, ValidationFailed
 from app.inbox import links
+from app.processes_ui import forms_service
 from app.config import ROOT
 from lxml import etree
 
@@ -62,10 +63,12 @@ def _stored_forms(db, xml):
 
 
 def _forms_for(db, xml, uploaded):
-    """Forms of the previous version, overridden by the repository's forms/ folder, overridden by uploads."""
+    """Forms of the previous version, overridden by the repository's forms/ folder, by the forms saved in the form
+    editor, by uploads."""
     forms = _stored_forms(db, xml)
     if FORMS_DIR.is_dir():
         forms.update({p.name: p.read_text(encoding="utf-8") for p in FORMS_DIR.glob("*.json")})
+    forms.update(forms_service.saved_forms(db))  # saved in the form editor: newer than the folder
     forms.update(uploaded or {})
     return forms
 
@@ -163,8 +166,7 @@ def editor_choices(db, row, role_names):
     """What the editor's properties panel offers instead of free text: the forms (repository folder forms/ and
     those kept with the edited version), the roles lanes can name, the registered service operations."""
     forms = set(row.forms or {}) if row is not None else set()
-    if FORMS_DIR.is_dir():
-        forms |= {p.name for p in FORMS_DIR.glob("*.json")}
+    forms |= {f["name"] for f in forms_service.catalogue(db, FORMS_DIR)}
     return {"forms": sorted(forms), "roles": sorted(role_names.items()), "operations": operation_names()}
 
 

@@ -1,4 +1,7 @@
-"""Process management pages: definitions and deployment, the BPMN editor, instances, retry, upcoming timers."""
+"""Process management pages: definitions and deployment, the BPMN editor, the form editor, migrations, instances,
+retry, upcoming timers."""
+import json
+
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -9,14 +12,15 @@ from wtforms import MultipleFileField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from app.auth.guard import logged_in, requires
-from app.common.errors import Conflict, ValidationFailed
+from app.common.errors import Conflict, NotFound, ValidationFailed
 from app.common.forms import apply_errors
 from app.common.listing import page_args, paginate, wants_export, xlsx_response
 from app.common.ui import local_time
 from app.db import db_session
 from app.inbox import actor_for
 from app.inbox.service import history, process_names, role_labels
-from app.processes_ui import migrations, service
+from app.inbox.forms import build_fields
+from app.processes_ui import forms_service, migrations, service
 from app.processes_ui.labels import diagram_labels
 from processes import runtime
 from processes.errors import WrongStep
@@ -212,6 +216,106 @@ def revert_migration(migration_id):
         flash(_("Moved back: %(moved)s; refused: %(refused)s.", moved=len(result["migrated"]),
                 refused=len(result["refused"])), "success" if not result["refused"] else "warning")
     return redirect(url_for("processes_ui.migrations_page", key=key))
+
+
+class FormImport(FlaskForm):
+    files = MultipleFileField(_l("Form files (JSON)"), validators=[FileRequired(_l("Choose at least one file."))])
+
+
+@bp.route("/forms", methods=["GET", "POST"])
+@requires("process.deploy")
+def list_forms():
+    """The task forms (repository folder and saved versions); import files as new versions."""
+    upload, status = FormImport(), 200
+    if request.method == "POST":
+        if upload.validate_on_submit():
+            try:
+                saved = []
+                for f in upload.files.data or []:
+                    if not f or not f.filename:
+                        continue
+                    name = f.filename.rsplit("/", 1)[-1]
+                    row, created = forms_service.save(db_session, name=name, user_id=current_user.id,
+                                                      text=f.read().decode("utf-8", "replace"),
+                                                      note=_("Imported from a file"))
+                    saved.append((row, created))
+                db_session.commit()
+            except ValidationFailed as exc:
+                db_session.rollback()
+                upload.files.errors = [f"{k}: {m}" for k, msgs in exc.errors.items() for m in msgs]
+            else:
+                for row, created in saved:
+                    flash(_("Saved %(name)s as version %(v)s.", name=row.name, v=row.version) if created else
+                          _("%(name)s is unchanged; version %(v)s stays current.", name=row.name, v=row.version),
+                          "success")
+                return redirect(url_for("processes_ui.list_forms"))
+        status = 422
+    return render_template("processes_ui/forms.html", forms=forms_service.catalogue(db_session, service.FORMS_DIR),
+                           upload=upload), status
+
+
+@bp.route("/forms/edit", methods=["GET", "POST"])
+@requires("process.deploy")
+def edit_form():
+    """The form editor: JSON on the left, the task page it renders on the right (live); saving makes a version."""
+    name = (request.values.get("name") or "").strip()
+    version = request.args.get("version", type=int)
+    errors, status, note = {}, 200, ""
+    if request.method == "POST":
+        text, note = request.form.get("content") or "", request.form.get("note") or ""
+        try:
+            row, created = forms_service.save(db_session, name=name, text=text, user_id=current_user.id, note=note)
+            db_session.commit()
+        except ValidationFailed as exc:
+            db_session.rollback()
+            errors, status = exc.errors, 422
+        else:
+            flash(_("Saved %(name)s as version %(v)s.", name=row.name, v=row.version) if created else
+                  _("%(name)s is unchanged; version %(v)s stays current.", name=row.name, v=row.version), "success")
+            return redirect(url_for("processes_ui.edit_form", name=row.name))
+    else:
+        try:
+            forms_service.check_name(name)
+            doc, version = forms_service.document(db_session, name, service.FORMS_DIR, version)
+            text = json.dumps(doc, ensure_ascii=False, indent=2)
+        except (ValidationFailed, NotFound):
+            if version is not None:
+                raise
+            text = '{\n  "type": "object",\n  "required": [],\n  "properties": {}\n}' if name else ""
+    history = forms_service.versions(db_session, name) if name else []
+    return render_template("processes_ui/form_editor.html", name=name, text=text, note=note, errors=errors,
+                           history=history, version=version,
+                           forms=[f["name"] for f in forms_service.catalogue(db_session, service.FORMS_DIR)]), status
+
+
+@bp.route("/forms/preview", methods=["POST"])
+@requires("process.deploy")
+def preview_form():
+    """The task page's fields for a form being edited (HTML fragment), or why it cannot render (422)."""
+    try:
+        schema = forms_service.parse(request.form.get("content") or "")
+        ui_name = request.form.get("ui") or ""
+        ui = {}
+        if ui_name:
+            ui, _v = forms_service.document(db_session, forms_service.check_name(ui_name, "ui"), service.FORMS_DIR)
+        if forms_service.is_ui_schema(schema):
+            schema, ui = {"type": "object", "properties": {k: {"type": "string", "title": k}
+                                                           for k in schema if not k.startswith("ui:")}}, schema
+    except (ValidationFailed, NotFound) as exc:
+        messages = [m for msgs in getattr(exc, "errors", {"": [exc.detail]}).values() for m in msgs]
+        return render_template("processes_ui/_form_problems.html", messages=messages), 422
+    return render_template("processes_ui/_form_preview.html", title=schema.get("title"),
+                           fields=build_fields(db_session, schema, ui))
+
+
+@bp.route("/forms/download")
+@requires("process.deploy")
+def download_form():
+    name = forms_service.check_name(request.args.get("name") or "")
+    doc, _v = forms_service.document(db_session, name, service.FORMS_DIR, request.args.get("version", type=int))
+    body = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    return Response(body, mimetype="application/json",
+                    headers={"Content-Disposition": f"attachment; filename={name}"})
 
 
 def _instance_filters():

@@ -1,4 +1,5 @@
-"""process definitions: deploy note and change summary; process_migration (instances moved between versions)
+"""process definitions: deploy note and change summary; process_migration (instances moved between versions);
+process_form (task forms saved from the form editor, versioned)
 
 Revision ID: 0009
 Revises: 0003
@@ -39,9 +40,27 @@ def upgrade():
     )
     with op.batch_alter_table('process_migration', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_process_migration_process_key'), ['process_key'], unique=False)
+    op.create_table(
+        'process_form',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('name', sa.String(length=200), nullable=False),
+        sa.Column('version', sa.Integer(), nullable=False),
+        sa.Column('content', sa.JSON(), nullable=False),
+        sa.Column('content_hash', sa.String(length=64), nullable=False),
+        sa.Column('note', sa.Text(), nullable=True),
+        sa.Column('saved_by', sa.Integer(), nullable=True),
+        sa.Column('saved_at', sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_process_form')),
+        sa.UniqueConstraint('name', 'version', name=op.f('uq_process_form_name_version')),
+    )
+    with op.batch_alter_table('process_form', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_process_form_name'), ['name'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('process_form', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_process_form_name'))
+    op.drop_table('process_form')
     with op.batch_alter_table('process_migration', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_process_migration_process_key'))
     op.drop_table('process_migration')

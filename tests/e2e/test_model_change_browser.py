@@ -88,3 +88,30 @@ def test_analyst_adds_a_review_step_sees_the_diff_and_deploys_with_a_note(db, pa
     v2 = db.scalar(select(ProcessDefinition).where(ProcessDefinition.version == 2))
     assert v2.note == "每次处理后由主管复核" and "主管复核" in v2.bpmn_xml
     assert [e["id"] for e in v2.change_summary["added"]] == sorted([review, flow])
+
+
+def test_form_editor_previews_the_task_page_while_typing_and_saves_a_version(db, page, live_server, sign_in):
+    import json
+    sign_in(page, "analyst")
+    page.goto(f"{live_server}/processes/definitions")
+    page.click("#forms-link")
+    page.fill("#new-form input[name=name]", "review_step.json")
+    page.click("#new-form button")
+    page.wait_for_selector("#form-preview[data-rendered]")
+    assert "该表单没有字段" in page.locator("#form-preview").inner_text()
+    form = {"type": "object", "title": "主管复核", "required": ["verdict"],
+            "properties": {"verdict": {"type": "string", "title": "复核结论", "enum": ["通过", "退回"]},
+                           "remark": {"type": "string", "title": "备注", "maxLength": 500}}}
+    page.fill("#form-content", json.dumps(form, ensure_ascii=False))
+    page.wait_for_selector("#preview-verdict select")
+    assert "复核结论" in page.locator("#preview-verdict").inner_text()
+    assert page.locator("#preview-remark textarea").count() == 1
+    page.fill("#form-content", '{"type": "object", "properties": ')
+    page.wait_for_selector("#form-preview .field-error")
+    page.fill("#form-content", json.dumps(form, ensure_ascii=False))
+    page.wait_for_selector("#preview-verdict select")
+    page.fill("#form-note", "复核步骤的表单")
+    page.click("#save-form")
+    page.wait_for_selector(".flash.success")
+    assert "review_step.json 已保存为第 1 版" in page.locator(".flash.success").inner_text()
+    assert "复核步骤的表单" in page.locator("#form-versions").inner_text()
