@@ -99,9 +99,15 @@ def _data_needs(target, new_ids):
     return needs
 
 
+def _reached(workflow):
+    # Filtered here rather than by get_tasks(state=...): a state filter skips completed tasks under unfinished
+    # parents (docs: SPIFFWORKFLOW.md, known pitfalls).
+    return [t for t in workflow.get_tasks() if t.state & REACHED]
+
+
 def _instance_data(workflow):
     data = dict(workflow.data or {})
-    for task in workflow.get_tasks(state=REACHED):
+    for task in _reached(workflow):
         data.update(task.data or {})
     return data
 
@@ -111,7 +117,7 @@ def refusal(workflow, plan):
     target = plan["target"]
     parsed = parsed_for(target)
     specs = {parsed.spec.name: parsed.spec, **{s.name: s for s in parsed.subprocess_specs.values()}}
-    for task in workflow.get_tasks(state=REACHED):
+    for task in _reached(workflow):
         spec = task.task_spec
         bid = spec.bpmn_id
         if bid in plan["touched"]:

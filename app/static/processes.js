@@ -36,6 +36,8 @@
         mark(canvas, registry, diagram.dataset.done, "highlight-done");
         mark(canvas, registry, diagram.dataset.current, "highlight-current");
         mark(canvas, registry, diagram.dataset.error, "highlight-error");
+        mark(canvas, registry, diagram.dataset.added, "diff-added");
+        mark(canvas, registry, diagram.dataset.changed, "diff-changed");
         diagram.setAttribute("data-rendered", "1");
       })
       .catch(function (err) { diagram.textContent = String(err); });
@@ -118,12 +120,18 @@
     diffMarked = [];
   }
 
+  // "bpmn:UserTask" -> "User task", the way bpmn-js names it (and so translates it).
+  function typeName(type) {
+    var words = type.replace("bpmn:", "").replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
+    return modeler.get("translate")(words.charAt(0).toUpperCase() + words.slice(1));
+  }
+
   function fillList(id, items, marker) {
     var list = document.getElementById(id), registry = modeler.get("elementRegistry"), canvas = modeler.get("canvas");
     list.innerHTML = "";
     items.forEach(function (item) {
       var li = document.createElement("li");
-      li.textContent = (item.name ? item.name + " " : "") + "(" + item.id + ", " + item.type.replace("bpmn:", "") + ")";
+      li.textContent = (item.name ? item.name + " " : "") + "(" + item.id + ", " + typeName(item.type) + ")";
       li.setAttribute("data-element-id", item.id);
       list.appendChild(li);
       if (marker && registry.get(item.id)) { canvas.addMarker(item.id, marker); diffMarked.push([item.id, marker]); }

@@ -31,7 +31,7 @@ CONNECT = """(id) => {
 }"""
 
 
-def test_analyst_adds_a_review_step_sees_the_diff_and_deploys_with_a_note(db, page, live_server, sign_in):
+def test_analyst_adds_a_review_step_sees_the_diff_and_deploys_with_a_note(db, live_server, page, sign_in):
     deploy_model(db, DEMO_XML, filename="engine_demo.bpmn", forms_dir=FIXTURES / "forms")
     sign_in(page, "analyst")
     page.goto(f"{live_server}/processes/editor?key=engine_demo")
@@ -69,7 +69,8 @@ def test_analyst_adds_a_review_step_sees_the_diff_and_deploys_with_a_note(db, pa
     page.wait_for_selector("#deploy-dialog[data-open='1']")
     dialog = page.locator("#deploy-dialog")
     assert "第 1 版" in dialog.inner_text()
-    assert "主管复核" in page.locator(f"#diff-added li[data-element-id='{review}']").inner_text()
+    added = page.locator(f"#diff-added li[data-element-id='{review}']").inner_text()
+    assert "主管复核" in added and "用户任务" in added
     assert page.locator(f"#diff-added li[data-element-id='{flow}']").count() == 1
     assert page.locator("#diff-changed li[data-element-id='Flow_handled']").count() == 1
     assert page.locator(f".djs-element.diff-added[data-element-id='{review}']").count() == 1
@@ -85,12 +86,18 @@ def test_analyst_adds_a_review_step_sees_the_diff_and_deploys_with_a_note(db, pa
     row = page.locator("#definitions tbody tr", has_text="v2")
     assert "每次处理后由主管复核" in row.inner_text()
     assert "新增 2，修改 1，删除 0" in row.inner_text()
+    # the version's page shows the note and marks what it added and changed
+    row.locator("a").first.click()
+    page.wait_for_selector("#diagram[data-rendered='1']")
+    assert page.locator("#definition-note").inner_text() == "每次处理后由主管复核"
+    assert page.locator(f".djs-element.diff-added[data-element-id='{review}']").count() == 1
+    assert page.locator(".djs-element.diff-changed[data-element-id='Flow_handled']").count() == 1
     v2 = db.scalar(select(ProcessDefinition).where(ProcessDefinition.version == 2))
     assert v2.note == "每次处理后由主管复核" and "主管复核" in v2.bpmn_xml
     assert [e["id"] for e in v2.change_summary["added"]] == sorted([review, flow])
 
 
-def test_form_editor_previews_the_task_page_while_typing_and_saves_a_version(db, page, live_server, sign_in):
+def test_form_editor_previews_the_task_page_while_typing_and_saves_a_version(db, live_server, page, sign_in):
     import json
     sign_in(page, "analyst")
     page.goto(f"{live_server}/processes/definitions")
@@ -115,3 +122,4 @@ def test_form_editor_previews_the_task_page_while_typing_and_saves_a_version(db,
     page.wait_for_selector(".flash.success")
     assert "review_step.json 已保存为第 1 版" in page.locator(".flash.success").inner_text()
     assert "复核步骤的表单" in page.locator("#form-versions").inner_text()
+    page.wait_for_selector("#preview-verdict select")  # the saved version's preview has loaded
