@@ -75,8 +75,8 @@ def _scope_findings(scope):
         src, dst = flow.get("sourceRef"), flow.get("targetRef")
         if src not in nodes or dst not in nodes:
             missing = src if src not in nodes else dst
-            findings.append(finding(flow.get("id"), "the flow is dangling: it joins '%(target)s', which is not an element of "
-                                                    "this process", target=missing or ""))
+            findings.append(finding(flow.get("id"), "the flow is dangling: it joins '%(target)s', which is not an "
+                                    "element of this process", target=missing or ""))
             continue
         outgoing[src].append(flow)
         incoming[dst].append(flow)
@@ -90,7 +90,8 @@ def _scope_findings(scope):
         if event_sub:
             continue
         if not incoming[nid] and kind not in ("startEvent", "boundaryEvent"):
-            findings.append(finding(nid, "%(element)s has no incoming flow: nothing can reach it", element=_label(node)))
+            findings.append(finding(nid, "%(element)s has no incoming flow: nothing can reach it",
+                                    element=_label(node)))
         if not outgoing[nid] and kind != "endEvent":
             findings.append(finding(nid, "%(element)s has no outgoing flow: the path stops here without an end event",
                                     element=_label(node)))
@@ -169,8 +170,9 @@ def code_sources(spec):
 
 
 def timer_problem(kind, expression):
-    """Why a timer expression cannot work (a Finding without element; None when it can). Expressions that read task data are only known at
-    run time; a literal (the usual '"P3D"') is parsed here exactly as SpiffWorkflow will parse it."""
+    """Why a timer expression cannot work (a Finding without element; None when it can). Expressions that read
+    task data are only known at run time; a literal (the usual '"P3D"') is parsed here exactly as SpiffWorkflow
+    will parse it."""
     try:
         value = ast.literal_eval((expression or "").strip())
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
@@ -241,7 +243,8 @@ def spec_findings(key, spec, subprocess_specs):
                 findings.append(finding(ts.bpmn_id, "a user task must sit in a lane named by a role code"))
             op = getattr(ts, "operation_name", None)
             if op is not None and get_operation(op) is None:
-                findings.append(finding(ts.bpmn_id, "service operation '%(operation)s' is not registered", operation=op))
+                findings.append(finding(ts.bpmn_id, "service operation '%(operation)s' is not registered",
+                                        operation=op))
             event = getattr(ts, "event_definition", None)
             if isinstance(event, TimerEventDefinition):
                 problem = timer_problem(timer_kind(event), event.expression)

@@ -82,7 +82,8 @@ def test_a_gateway_without_conditions_or_default_is_refused(db):
 
 def test_a_step_a_page_needs_cannot_be_removed(db, monkeypatch):
     monkeypatch.setattr(bindings, "_STEPS", {})
-    bindings.register_steps("engine_demo", {"Handle": ["page /requests/<id>/handle", "POST /api/v1/requests/<id>/handle"]})
+    bindings.register_steps("engine_demo", {"Handle": ["page /requests/<id>/handle",
+                                                       "POST /api/v1/requests/<id>/handle"]})
     renamed = DEMO_XML.replace('"Handle"', '"HandleIt"').replace(">Handle<", ">HandleIt<")
     findings, detail = refused(db, renamed)
     assert ("Handle", "step Handle is needed by page /requests/<id>/handle, POST /api/v1/requests/<id>/handle; keep "
