@@ -99,7 +99,9 @@
       fields.push({ key: "timerKind", label: "Timer", value: kind,
                     choices: [["timeDuration", "Duration"], ["timeDate", "Date"], ["timeCycle", "Cycle"]] });
       fields.push({ key: "timerValue", label: "Timer expression (quoted ISO 8601, e.g. 'P3D')",
-                    value: (timer[kind] && timer[kind].body) || "", preview: true });
+                    value: (timer[kind] && timer[kind].body) || "", preview: true,
+                    suggestions: kind === "timeDuration" ? ['"PT1H"', '"PT4H"', '"PT8H"', '"P1D"', '"P2D"', '"P3D"', '"P1W"'] :
+                      (kind === "timeCycle" ? ['"R/P1D"', '"R3/PT1H"', '"R/P1W"'] : []) });
     }
     return fields;
   }
@@ -153,6 +155,13 @@
       }
       input.name = f.key;
       input.readOnly = !!f.readonly;
+      if (f.suggestions && f.suggestions.length) {  // common values to pick; any expression can still be typed
+        var list = document.createElement("datalist");
+        list.id = "suggest-" + f.key;
+        f.suggestions.forEach(function (v) { var o = document.createElement("option"); o.value = v; list.appendChild(o); });
+        wrap.appendChild(list);
+        input.setAttribute("list", list.id);
+      }
       if (!f.readonly) {
         input.addEventListener("change", function () { apply(modeler, element, f.key, input.value, form); });
       }

@@ -43,6 +43,7 @@ def test_analyst_adds_a_review_step_sees_the_diff_and_deploys_with_a_note(db, li
     page.click(".djs-element[data-element-id='HandleTimer']")
     timer = page.locator("#properties [name=timerValue]")
     assert timer.input_value() == "escalate_after"
+    assert page.locator("#properties datalist#suggest-timerValue option[value='\"P1D\"']").count() == 1
     page.wait_for_selector("#properties .timer-preview:has-text('取决于流程数据')")
     timer.fill('"P2D"')
     page.wait_for_selector("#properties .timer-preview:has-text('如果现在启动，将于')")
