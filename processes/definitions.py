@@ -16,14 +16,13 @@ from jsonschema.exceptions import SchemaError
 from lxml import etree
 from sqlalchemy import func, select
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from processes import clock
+from processes.diff import diff_models
 from processes.errors import DefinitionInvalid, DefinitionNotFound
 from processes.models import ProcessDefinition, ProcessEvent
-from processes.scripting import ScriptRejected, check_source
+from processes.validation import finding, spec_findings, structure_findings
 
 # SpiffWorkflow names its own start/end task specs like this; a BPMN element with such an id breaks the spec.
 RESERVED_IDS = {"Start", "End", "Root"}
@@ -43,27 +42,6 @@ def _properties(task_spec):
     return (getattr(task_spec, "extensions", None) or {}).get("properties", {}) or {}
 
 
-def _code_sources(spec):
-    """(bpmn_id, what, source, is_expression) for everything the model will evaluate at run time."""
-    for ts in spec.task_specs.values():
-        bid = ts.bpmn_id or ts.name
-        if getattr(ts, "script", None):
-            yield bid, "script", ts.script, False
-        for attr in ("prescript", "postscript"):
-            if getattr(ts, attr, None):
-                yield bid, attr, getattr(ts, attr), False
-        for cond, _target in getattr(ts, "cond_task_specs", []) or []:
-            if cond is not None and getattr(cond, "args", None):
-                yield bid, "condition", cond.args[0], True
-        event = getattr(ts, "event_definition", None)
-        if isinstance(event, TimerEventDefinition):
-            yield bid, "timer", event.expression, True
-        for name, param in (getattr(ts, "operation_params", None) or {}).items():
-            yield bid, f"parameter {name}", param["value"], True
-        if _properties(ts).get("assignee"):
-            yield bid, "assignee", _properties(ts)["assignee"], True
-
-
 def _load_forms(spec, subprocess_specs, forms_dir, forms):
     found, errors = {}, []
     for s in [spec, *subprocess_specs.values()]:
@@ -77,7 +55,7 @@ def _load_forms(spec, subprocess_specs, forms_dir, forms):
                 elif forms_dir is not None and (Path(forms_dir) / fname).is_file():
                     content = (Path(forms_dir) / fname).read_text(encoding="utf-8")
                 else:
-                    errors.append(f"{ts.bpmn_id}: form '{fname}' not found")
+                    errors.append(finding(ts.bpmn_id, "form '%(form)s' not found", form=fname))
                     continue
                 try:
                     doc = json.loads(content) if isinstance(content, (str, bytes)) else content
@@ -86,24 +64,39 @@ def _load_forms(spec, subprocess_specs, forms_dir, forms):
                         if doc.get("type", "object") != "object":
                             raise SchemaError("a task form must be an object schema")
                 except (ValueError, SchemaError) as err:
-                    errors.append(f"{ts.bpmn_id}: form '{fname}' is invalid: {getattr(err, 'message', err)}")
+                    errors.append(finding(ts.bpmn_id, "form '%(form)s' is invalid: %(error)s", form=fname,
+                                          error=str(getattr(err, "message", err))))
                     continue
                 found[fname] = doc
     return found, errors
 
 
+def _invalid(findings):
+    texts = [f.text() for f in findings]
+    err = DefinitionInvalid("; ".join(texts), errors=texts, findings=[f.as_dict() for f in findings])
+    err.finding_objects = findings  # templates and params, for a page that translates them
+    return err
+
+
 def parse_model(xml, *, key=None, forms_dir=None, forms=None, filename=None, strict=True) -> ParsedModel:
-    """Parse, XSD-validate and check a model; raises DefinitionInvalid listing every problem found.
+    """Parse, XSD-validate and check a model (processes.validation); raises DefinitionInvalid listing every
+    finding (extra: errors as texts, findings as {element_id, message}).
 
     Stored rows are re-parsed with strict=False: they were checked when deployed, and a rule made stricter
     later must stop the offending step at run time (error state), not make running instances unloadable."""
     data = xml.encode("utf-8") if isinstance(xml, str) else xml
     parser = SpiffBpmnParser(validator=VALIDATOR)
+    findings = []
     try:
-        reserved = sorted(set(etree.fromstring(data).xpath("//@id")) & RESERVED_IDS)
+        root = etree.fromstring(data)
+        reserved = sorted(set(root.xpath("//@id")) & RESERVED_IDS)
         if reserved:
             raise DefinitionInvalid(f"element id {', '.join(reserved)} is reserved by the engine; rename it",
-                                    errors=[f"element id '{r}' is reserved" for r in reserved])
+                                    errors=[f"element id '{r}' is reserved" for r in reserved],
+                                    findings=[{"element_id": r, "message": "this id is reserved by the engine"}
+                                              for r in reserved])
+        if strict:
+            findings += structure_findings(root)
         parser.add_bpmn_str(data, filename=filename)
         ids = parser.get_process_ids()
         if key is None:
@@ -111,30 +104,26 @@ def parse_model(xml, *, key=None, forms_dir=None, forms=None, filename=None, str
             key = stem if stem in ids else (ids[0] if len(ids) == 1 else None)
         if key not in ids:
             raise DefinitionInvalid(f"the model must hold one executable process (found {ids or 'none'}"
-                                    f"{'; expected ' + key if key else ''})", errors=[])
+                                    f"{'; expected ' + key if key else ''})", errors=[], findings=[])
         spec = parser.get_spec(key)
         subs = parser.get_subprocess_specs(key)
     except (ValidationException, etree.XMLSyntaxError) as err:
-        raise DefinitionInvalid(f"invalid BPMN: {err}", errors=[str(err)]) from None
+        if findings:  # the structure findings name the elements; the parser's complaint is usually the same
+            raise _invalid(findings + [finding(None, "invalid BPMN: %(error)s", error=str(err))]) from None
+        raise DefinitionInvalid(f"invalid BPMN: {err}", errors=[str(err)], findings=[]) from None
     except DefinitionInvalid:
         raise
     except Exception as err:  # the parser raises assorted errors on odd models; report them, never crash
-        raise DefinitionInvalid(f"invalid BPMN: {err}", errors=[str(err)]) from None
-    errors = []
-    for s in [spec, *subs.values()]:
-        for ts in s.task_specs.values():
-            if isinstance(ts, UserTask) and not getattr(ts, "lane", None):
-                errors.append(f"{ts.bpmn_id}: a user task must sit in a lane named by a role code")
-        for bid, what, source, is_expr in (_code_sources(s) if strict else ()):
-            try:
-                check_source(source, expression=is_expr)
-            except ScriptRejected as err:
-                errors.append(f"{bid} ({what}): {err}")
-    found, form_errors = _load_forms(spec, subs, forms_dir, forms)
+        if findings:
+            raise _invalid(findings + [finding(None, "invalid BPMN: %(error)s", error=str(err))]) from None
+        raise DefinitionInvalid(f"invalid BPMN: {err}", errors=[str(err)], findings=[]) from None
     if strict:
-        errors += form_errors
-    if errors:
-        raise DefinitionInvalid("; ".join(errors), errors=errors)
+        findings += spec_findings(key, spec, subs)
+    found, form_findings = _load_forms(spec, subs, forms_dir, forms)
+    if strict:
+        findings += form_findings
+    if findings:
+        raise _invalid(findings)
     return ParsedModel(key=key, name=spec.description or key, spec=spec, subprocess_specs=subs, forms=found)
 
 
@@ -149,8 +138,10 @@ def latest_definition(db, key):
                      .order_by(ProcessDefinition.version.desc()).limit(1))
 
 
-def deploy_model(db, xml, *, key=None, forms_dir=None, forms=None, filename=None, user_id=None):
-    """Deploy one model; returns (definition, created). Unchanged content is a no-op returning the latest row."""
+def deploy_model(db, xml, *, key=None, forms_dir=None, forms=None, filename=None, user_id=None, note=None):
+    """Deploy one model; returns (definition, created). Unchanged content is a no-op returning the latest row.
+
+    The new row keeps the analyst's `note` and what changed against the version that ran until now."""
     text = xml.decode("utf-8") if isinstance(xml, bytes) else xml
     parsed = parse_model(text, key=key, forms_dir=forms_dir, forms=forms, filename=filename)
     digest = content_hash(text, parsed.forms)
@@ -160,12 +151,15 @@ def deploy_model(db, xml, *, key=None, forms_dir=None, forms=None, filename=None
     version = (db.scalar(select(func.max(ProcessDefinition.version))
                          .where(ProcessDefinition.key == parsed.key)) or 0) + 1
     now = clock.utcnow()
+    summary = diff_models(latest.bpmn_xml, text) if latest is not None else None
     row = ProcessDefinition(key=parsed.key, version=version, content_hash=digest, bpmn_xml=text,
-                            forms=parsed.forms, deployed_by=user_id, deployed_at=now)
+                            forms=parsed.forms, deployed_by=user_id, deployed_at=now,
+                            note=(note or "").strip() or None, change_summary=summary)
     db.add(row)
     db.flush()
     db.add(ProcessEvent(instance_id=None, event="deployed", user_id=user_id, at=now,
-                        data={"key": parsed.key, "version": version, "definition_id": row.id}))
+                        data={"key": parsed.key, "version": version, "definition_id": row.id,
+                              "note": row.note}))
     _remember(row, parsed)
     return row, True
 

@@ -27,6 +27,10 @@ class ProcessDefinition(EngineBase):
     forms: Mapped[dict] = mapped_column(JSON, default=dict)
     deployed_by: Mapped[int | None] = mapped_column(Integer)
     deployed_at: Mapped[datetime] = mapped_column(DateTime)
+    # Why the analyst deployed it, and what changed against the version that ran before
+    # ({added, removed, changed}: lists of {id, name, type}; processes.diff).
+    note: Mapped[str | None] = mapped_column(Text)
+    change_summary: Mapped[dict | None] = mapped_column(JSON)
 
 
 class ProcessInstance(EngineBase):
@@ -109,3 +113,34 @@ class ProcessEvent(EngineBase):
     user_id: Mapped[int | None] = mapped_column(Integer)
     data: Mapped[dict | None] = mapped_column(JSON)
     at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ProcessMigration(EngineBase):
+    """An analyst moved running instances from one version to another (processes.migration); each moved instance
+    also has a `migrated` history row. A revert is a migration back, pointing at the one it undoes."""
+    __tablename__ = "process_migration"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(100), index=True)
+    from_definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
+    to_definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    migrated: Mapped[list] = mapped_column(JSON, default=list)  # instance ids
+    refused: Mapped[list] = mapped_column(JSON, default=list)  # [{instance_id, reason}]
+    reverts_id: Mapped[int | None] = mapped_column(ForeignKey("process_migration.id"))
+
+
+class ProcessForm(EngineBase):
+    """A task form (JSON Schema or UI schema) saved from the form editor: versioned like a model, the newest version
+    of a name is used by the next deployment that names it (over the repository folder forms/)."""
+    __tablename__ = "process_form"
+    __table_args__ = (UniqueConstraint("name", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    content: Mapped[dict] = mapped_column(JSON)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    saved_by: Mapped[int | None] = mapped_column(Integer)
+    saved_at: Mapped[datetime] = mapped_column(DateTime)

@@ -14,3 +14,10 @@ cp "$src/bpmn-navigated-viewer.production.min.js" "$src/bpmn-modeler.production.
 cp -r "$src/assets/." "$dst/assets/"
 cp node_modules/bpmn-js/package.json "$dst/package.json"
 echo "bpmn-js $(node -p "require('./node_modules/bpmn-js/package.json').version") copied to $dst"
+# bpmn-js-i18n ships ES modules; the editor loads plain scripts, so its Chinese dictionary becomes a global.
+i18n=node_modules/bpmn-js-i18n/translations/zn.js
+if [ -f "$i18n" ]; then
+  mkdir -p app/static/vendor/bpmn-js-i18n
+  sed '1s/^export default /window.BpmnJsI18nZh = /' "$i18n" > app/static/vendor/bpmn-js-i18n/zh.js
+  echo "bpmn-js-i18n $(node -p "require('./node_modules/bpmn-js-i18n/package.json').version") copied"
+fi

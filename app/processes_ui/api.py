@@ -9,7 +9,7 @@ from app.common.listing import page_args, paginate
 from app.db import db_session
 from app.inbox import actor_for
 from app.inbox.service import history
-from app.processes_ui import service
+from app.processes_ui import migrations, service
 from processes import runtime
 from processes.inspect import overview
 from app.common.api_schemas import PageOut
@@ -26,6 +26,9 @@ class DefinitionOut(Schema):
     deployed_at = fields.DateTime()
     deployed_by = fields.Integer(allow_none=True)
     forms = fields.List(fields.String())
+    note = fields.String(allow_none=True, metadata={"description": "why it was deployed"})
+    change_summary = fields.Raw(allow_none=True, metadata={
+        "description": "{added, removed, changed} against the version before it (null for the first)"})
 
 
 class DefinitionDetail(DefinitionOut):
@@ -41,6 +44,86 @@ class DeployIn(Schema):
     filename = fields.String(load_default=None, metadata={"description": "picks the process when a file has several"})
     forms = fields.Dict(load_default=dict, metadata={"description": "form file name -> JSON Schema; others come "
                                                                     "from the repository folder forms/"})
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=service.NOTE_MAX),
+                         metadata={"description": "why this version is deployed (shown in the version list)"})
+
+
+class ValidateIn(Schema):
+    xml = fields.String(required=True, metadata={"description": "BPMN 2.0 XML"})
+    filename = fields.String(load_default=None)
+    forms = fields.Dict(load_default=dict)
+
+
+class FindingOut(Schema):
+    element_id = fields.String(allow_none=True, metadata={"description": "the BPMN element it is about"})
+    message = fields.String()
+
+
+class ValidateOut(Schema):
+    ok = fields.Boolean()
+    findings = fields.List(fields.Nested(FindingOut))
+
+
+class ElementOut(Schema):
+    id = fields.String()
+    name = fields.String()
+    type = fields.String(metadata={"description": "e.g. bpmn:UserTask"})
+
+
+class DiffQuery(Schema):
+    from_ = DbInteger(data_key="from", metadata={"description": "default: the version before `to`"})
+    to = DbInteger(metadata={"description": "default: the latest version"})
+
+
+class DiffOut(Schema):
+    from_version = fields.Integer()
+    to_version = fields.Integer()
+    added = fields.List(fields.Nested(ElementOut))
+    removed = fields.List(fields.Nested(ElementOut))
+    changed = fields.List(fields.Nested(ElementOut))
+
+
+class MigrationIn(Schema):
+    from_version = DbInteger(required=True)
+    to_version = DbInteger(required=True)
+    instance_ids = fields.List(DbInteger(), load_default=None, allow_none=True,
+                               metadata={"description": "default: every running instance on from_version"})
+    dry_run = fields.Boolean(load_default=True, metadata={"description": "true: only say what would move"})
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000),
+                           metadata={"description": "why (written to each instance's history)"})
+
+
+class RevertIn(Schema):
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class RefusalOut(Schema):
+    instance_id = fields.Integer()
+    reason = fields.String()
+
+
+class MigrationOut(Schema):
+    migration_id = fields.Integer(allow_none=True, metadata={"description": "null for a dry run"})
+    dry_run = fields.Boolean()
+    migrated = fields.List(fields.Integer(), metadata={"description": "moved (dry run: would move)"})
+    refused = fields.List(fields.Nested(RefusalOut))
+
+
+class MigrationRecordOut(Schema):
+    id = fields.Integer()
+    from_version = fields.Integer()
+    to_version = fields.Integer()
+    user_id = fields.Integer(allow_none=True)
+    reason = fields.String(allow_none=True)
+    at = fields.DateTime()
+    migrated = fields.List(fields.Integer())
+    refused = fields.List(fields.Nested(RefusalOut))
+    reverts_id = fields.Integer(allow_none=True)
+    reverted = fields.Boolean()
+
+
+class MigrationList(Schema):
+    items = fields.List(fields.Nested(MigrationRecordOut))
 
 
 class DeployOut(DefinitionOut):
@@ -106,7 +189,8 @@ class InstanceDetail(InstanceOut):
 def _definition(row, name=None):
     return {"id": row.id, "key": row.key, "name": name or row.key, "version": row.version,
             "content_hash": row.content_hash, "deployed_at": row.deployed_at, "deployed_by": row.deployed_by,
-            "forms": sorted(row.forms or {}), "bpmn_xml": row.bpmn_xml}
+            "forms": sorted(row.forms or {}), "bpmn_xml": row.bpmn_xml, "note": row.note,
+            "change_summary": row.change_summary}
 
 
 @blp.route("/process-definitions")
@@ -126,11 +210,68 @@ def list_definitions():
 @blp.response(201, DeployOut)
 @requires("process.deploy")
 def deploy(body):
-    """Validate and deploy a model as a new version (unchanged content: `created` false, nothing deployed)."""
+    """Validate and deploy a model as a new version (unchanged content: `created` false, nothing deployed).
+    A model with findings is refused (422) with `findings` [{element_id, message}] naming each one."""
     row, created = service.deploy(db_session, xml=body["xml"], user_id=current_user.id, filename=body["filename"],
-                                  uploaded_forms=body["forms"])
+                                  uploaded_forms=body["forms"], note=body["note"])
     db_session.commit()
     return {**_definition(row), "created": created}
+
+
+@blp.route("/process-definitions/validate", methods=["POST"])
+@blp.arguments(ValidateIn)
+@blp.response(200, ValidateOut)
+@requires("process.deploy")
+def validate_definition(body):
+    """The checks a deployment makes, without deploying: findings with the element each is about."""
+    findings = service.validate_model(db_session, body["xml"], uploaded_forms=body["forms"],
+                                      filename=body["filename"])
+    return {"ok": not findings, "findings": findings}
+
+
+@blp.route("/process-definitions/<key>/diff")
+@blp.arguments(DiffQuery, location="query")
+@blp.response(200, DiffOut)
+@requires("process.view", "process.deploy")
+def diff_definitions(args, key):
+    """Elements added, removed and changed between two versions (default: the latest against the one before)."""
+    return service.version_diff(db_session, key, args.get("from_"), args.get("to"))
+
+
+@blp.route("/process-definitions/<key>/migrations", methods=["POST"])
+@blp.arguments(MigrationIn)
+@blp.response(200, MigrationOut)
+@requires("process.deploy")
+def migrate(body, key):
+    """Move running instances from one version to another (dry_run, the default, only says which would move and
+    why the others cannot). Each instance moves in its own transaction and gets a `migrated` history row."""
+    return migrations.run(db_session, key=key, from_version=body["from_version"], to_version=body["to_version"],
+                          instance_ids=body["instance_ids"], dry_run=body["dry_run"], user_id=current_user.id,
+                          reason=body["reason"])
+
+
+@blp.route("/process-definitions/<key>/migrations")
+@blp.response(200, MigrationList)
+@requires("process.view", "process.deploy")
+def list_migrations(key):
+    """The migrations of a process, newest first."""
+    return {"items": [_migration(m) for m in migrations.history(db_session, key)]}
+
+
+@blp.route("/process-migrations/<int:migration_id>/revert", methods=["POST"])
+@blp.arguments(RevertIn)
+@blp.response(200, MigrationOut)
+@requires("process.deploy")
+def revert_migration(body, migration_id):
+    """Move the instances of a migration back to their former version (a new migration pointing at it)."""
+    return migrations.revert(db_session, migration_id, user_id=current_user.id, reason=body["reason"])
+
+
+def _migration(m):
+    r = m["row"]
+    return {"id": r.id, "from_version": m["from_version"], "to_version": m["to_version"], "user_id": r.user_id,
+            "reason": r.reason, "at": r.at, "migrated": r.migrated, "refused": r.refused,
+            "reverts_id": r.reverts_id, "reverted": m["reverted"]}
 
 
 @blp.route("/process-definitions/<key>")

@@ -6,7 +6,19 @@
   "use strict";
   var SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core";
   var LABELS = {};
+  var CHOICES = { forms: [], roles: [], operations: [] };
+  var TIMER_URL = null;
   function t(text) { return LABELS[text] || text; }
+
+  // A picker over the known values; a value the model has that is not among them stays choosable (and marked), so
+  // opening an element never changes it.
+  function picker(values, current, missingLabel) {
+    var list = [["", t("(none)")]].concat(values.map(function (v) { return Array.isArray(v) ? v : [v, v]; }));
+    if (current && !list.some(function (c) { return c[0] === current; })) {
+      list.push([current, current + " " + t(missingLabel || "(not registered)")]);
+    }
+    return list;
+  }
 
   function is(bo, type) { return bo && bo.$instanceOf && bo.$instanceOf(type); }
 
@@ -51,11 +63,19 @@
   function fieldsFor(element) {
     var bo = element.businessObject, fields = [];
     fields.push({ key: "id", label: "ID", value: bo.id, readonly: true });
-    fields.push({ key: "name", label: is(bo, "bpmn:Lane") ? "Role code (lane name)" : "Name", value: bo.name || "" });
+    if (is(bo, "bpmn:Lane")) {
+      fields.push({ key: "name", label: "Role (lane)", value: bo.name || "",
+                    choices: picker(CHOICES.roles.map(function (r) { return [r[0], r[1] + " (" + r[0] + ")"]; }),
+                                    bo.name) });
+    } else {
+      fields.push({ key: "name", label: "Name", value: bo.name || "" });
+    }
     if (is(bo, "bpmn:UserTask")) {
-      fields.push({ key: "prop:formJsonSchemaFilename", label: "Form (forms/*.json)",
-                    value: getProperty(bo, "formJsonSchemaFilename") });
-      fields.push({ key: "prop:formUiSchemaFilename", label: "UI schema", value: getProperty(bo, "formUiSchemaFilename") });
+      var formName = getProperty(bo, "formJsonSchemaFilename"), uiName = getProperty(bo, "formUiSchemaFilename");
+      fields.push({ key: "prop:formJsonSchemaFilename", label: "Form (forms/*.json)", value: formName,
+                    choices: picker(CHOICES.forms, formName) });
+      fields.push({ key: "prop:formUiSchemaFilename", label: "UI schema", value: uiName,
+                    choices: picker(CHOICES.forms, uiName) });
       fields.push({ key: "prop:assignee", label: "Assignee (expression giving a user id)",
                     value: getProperty(bo, "assignee") });
     }
@@ -64,7 +84,8 @@
     }
     if (is(bo, "bpmn:ServiceTask")) {
       var op = extension(bo, "spiffworkflow:serviceTaskOperator");
-      fields.push({ key: "operation", label: "Service operation", value: (op && op.id) || "" });
+      fields.push({ key: "operation", label: "Service operation", value: (op && op.id) || "",
+                    choices: picker(CHOICES.operations, op && op.id) });
       fields.push({ key: "resultVariable", label: "Result variable", value: (op && op.resultVariable) || "" });
     }
     if (is(bo, "bpmn:SequenceFlow") && bo.sourceRef && (is(bo.sourceRef, "bpmn:ExclusiveGateway") ||
@@ -78,7 +99,9 @@
       fields.push({ key: "timerKind", label: "Timer", value: kind,
                     choices: [["timeDuration", "Duration"], ["timeDate", "Date"], ["timeCycle", "Cycle"]] });
       fields.push({ key: "timerValue", label: "Timer expression (quoted ISO 8601, e.g. 'P3D')",
-                    value: (timer[kind] && timer[kind].body) || "" });
+                    value: (timer[kind] && timer[kind].body) || "", preview: true,
+                    suggestions: kind === "timeDuration" ? ['"PT1H"', '"PT4H"', '"PT8H"', '"P1D"', '"P2D"', '"P3D"', '"P1W"'] :
+                      (kind === "timeCycle" ? ['"R/P1D"', '"R3/PT1H"', '"R/P1W"'] : []) });
     }
     return fields;
   }
@@ -132,19 +155,57 @@
       }
       input.name = f.key;
       input.readOnly = !!f.readonly;
+      if (f.suggestions && f.suggestions.length) {  // common values to pick; any expression can still be typed
+        var list = document.createElement("datalist");
+        list.id = "suggest-" + f.key;
+        f.suggestions.forEach(function (v) { var o = document.createElement("option"); o.value = v; list.appendChild(o); });
+        wrap.appendChild(list);
+        input.setAttribute("list", list.id);
+      }
       if (!f.readonly) {
         input.addEventListener("change", function () { apply(modeler, element, f.key, input.value, form); });
       }
       wrap.appendChild(input);
       form.appendChild(wrap);
+      if (f.preview) {
+        var out = document.createElement("div");
+        out.className = "timer-preview muted";
+        out.setAttribute("role", "status");
+        wrap.appendChild(out);
+        var refresh = function () { previewTimer(form, out); };
+        input.addEventListener("input", refresh);
+        form.querySelector("[name=timerKind]").addEventListener("change", refresh);
+        refresh();
+      }
     });
     panel.appendChild(form);
+  }
+
+  // When the timer would fire if it started now, asked from the server (the same parser the engine uses).
+  var previewSeq = 0;
+  function previewTimer(form, out) {
+    if (!TIMER_URL) { return; }
+    var seq = ++previewSeq;
+    var token = document.querySelector('meta[name="csrf-token"]');
+    fetch(TIMER_URL, { method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": token ? token.content : "" },
+      body: JSON.stringify({ kind: form.querySelector("[name=timerKind]").value,
+                             expression: form.querySelector("[name=timerValue]").value }) })
+      .then(function (r) { return r.json(); })
+      .then(function (body) {
+        if (seq !== previewSeq) { return; }
+        out.textContent = body.message || "";
+        out.className = "timer-preview " + (body.ok ? "muted" : "field-error");
+      });
   }
 
   window.CrmPropertiesPanel = function (modeler, panel) {
     if (!panel) { return; }
     var labels = document.getElementById("panel-labels");
     LABELS = labels ? JSON.parse(labels.textContent) : {};
+    var choices = document.getElementById("editor-choices");
+    if (choices) { CHOICES = JSON.parse(choices.textContent); }
+    TIMER_URL = panel.dataset.timerUrl || null;
     var current = null;
     modeler.on("selection.changed", function (e) {
       current = e.newSelection.length === 1 ? e.newSelection[0] : null;

@@ -61,10 +61,13 @@ def test_task_form_then_highlighted_diagram(db, page, live_server, sign_in, user
     script.fill("attempts = 0\ndoubled = amount * 3")
     script.dispatch_event("change")
     page.click(".djs-element[data-element-id='Review']")
-    form_field = page.locator("#properties input[name='prop:formJsonSchemaFilename']")
+    form_field = page.locator("#properties select[name='prop:formJsonSchemaFilename']")
     assert form_field.input_value() == "engine_review.json"
     page.screenshot(path="/tmp/crm-engine-editor.png")
-    page.click("#deploy-model")
+    page.click("#deploy-model")  # asks first: the changed script is listed and marked on the diagram
+    page.wait_for_selector("#deploy-dialog[data-open='1']")
+    assert page.locator("#diff-changed li[data-element-id='Prepare']").count() == 1
+    page.click("#deploy-confirm")
     page.wait_for_selector("#editor-result.success")
     assert "已部署为第 2 版" in page.locator("#editor-result").inner_text()
     v2 = db.scalar(select(ProcessDefinition).where(ProcessDefinition.version == 2))

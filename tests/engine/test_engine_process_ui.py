@@ -39,13 +39,15 @@ def test_editor_validates_and_deploys_a_new_version(db, demo, login):
     c = login("analyst")
     assert 'id="modeler"' in c.get("/processes/editor?key=engine_demo").get_data(as_text=True)
     bad = c.post("/processes/editor/validate", json={"xml": DEMO_XML.replace("engine_handle.json", "gone.json")})
-    assert bad.get_json() == {"ok": False, "errors": ["Handle: form 'gone.json' not found"]}
-    assert c.post("/processes/editor/validate", json={"xml": DEMO_XML}).get_json() == {"ok": True, "errors": []}
+    assert bad.get_json() == {"ok": False, "errors": ["Handle: 找不到表单“gone.json”"],
+                              "findings": [{"element_id": "Handle", "message": "找不到表单“gone.json”"}]}
+    assert c.post("/processes/editor/validate", json={"xml": DEMO_XML}).get_json() == \
+        {"ok": True, "errors": [], "findings": []}
     changed = DEMO_XML.replace('name="Review request"', 'name="Review it"')
     assert login("manager1").post("/processes/editor/deploy", json={"xml": changed}).status_code == 403
     resp = c.post("/processes/editor/deploy", json={"xml": changed, "filename": "engine_demo.bpmn"})
     assert resp.get_json() == {"ok": True, "key": "engine_demo", "version": 2, "created": True,
-                               "message": "engine_demo 已部署为第 2 版。"}
+                               "message": "engine_demo 已部署为第 2 版。", "versions_url": "/processes/definitions"}
     v2 = db.scalar(select(ProcessDefinition).where(ProcessDefinition.version == 2))
     assert v2.forms == demo.forms and v2.deployed_by is not None  # the forms came along from v1
 
