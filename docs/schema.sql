@@ -257,6 +257,8 @@ CREATE TABLE process_definition (
 	forms JSON NOT NULL,
 	deployed_by INTEGER,
 	deployed_at TIMESTAMP WITHOUT TIME ZONE NOT NULL,
+	note TEXT,
+	change_summary JSON,
 	CONSTRAINT pk_process_definition PRIMARY KEY (id),
 	CONSTRAINT uq_process_definition_key_version UNIQUE (key, version)
 );
@@ -276,6 +278,21 @@ CREATE TABLE process_event (
 );
 
 CREATE INDEX ix_process_event_instance_id ON process_event (instance_id);
+
+CREATE TABLE process_form (
+	id SERIAL NOT NULL,
+	name VARCHAR(200) NOT NULL,
+	version INTEGER NOT NULL,
+	content JSON NOT NULL,
+	content_hash VARCHAR(64) NOT NULL,
+	note TEXT,
+	saved_by INTEGER,
+	saved_at TIMESTAMP WITHOUT TIME ZONE NOT NULL,
+	CONSTRAINT pk_process_form PRIMARY KEY (id),
+	CONSTRAINT uq_process_form_name_version UNIQUE (name, version)
+);
+
+CREATE INDEX ix_process_form_name ON process_form (name);
 
 CREATE TABLE process_instance (
 	id SERIAL NOT NULL,
@@ -298,6 +315,25 @@ CREATE TABLE process_instance (
 CREATE INDEX ix_process_instance_business ON process_instance (definition_key, business_key);
 CREATE INDEX ix_process_instance_next_timer_at ON process_instance (next_timer_at);
 CREATE INDEX ix_process_instance_status ON process_instance (status);
+
+CREATE TABLE process_migration (
+	id SERIAL NOT NULL,
+	process_key VARCHAR(100) NOT NULL,
+	from_definition_id INTEGER NOT NULL,
+	to_definition_id INTEGER NOT NULL,
+	user_id INTEGER,
+	reason TEXT,
+	at TIMESTAMP WITHOUT TIME ZONE NOT NULL,
+	migrated JSON NOT NULL,
+	refused JSON NOT NULL,
+	reverts_id INTEGER,
+	CONSTRAINT pk_process_migration PRIMARY KEY (id),
+	CONSTRAINT fk_process_migration_from_definition_id_process_definition FOREIGN KEY(from_definition_id) REFERENCES process_definition (id),
+	CONSTRAINT fk_process_migration_to_definition_id_process_definition FOREIGN KEY(to_definition_id) REFERENCES process_definition (id),
+	CONSTRAINT fk_process_migration_reverts_id_process_migration FOREIGN KEY(reverts_id) REFERENCES process_migration (id)
+);
+
+CREATE INDEX ix_process_migration_process_key ON process_migration (process_key);
 
 CREATE TABLE product (
 	id SERIAL NOT NULL,
