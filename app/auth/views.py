@@ -8,6 +8,7 @@ from app.auth import passwords
 from app.auth import service as auth_service
 from app.auth.forms import LoginForm, PasswordForm
 from app.auth.guard import REMEMBER_COOKIE, logged_in, public
+from app.auth.safe_next import safe_next
 from app.common.ui import home_url
 from app.db import db_session
 
@@ -18,10 +19,6 @@ _LOGIN_ERRORS = {
     "locked": lambda: _("Too many failed attempts: the account is locked for a while."),
     "disabled": lambda: _("This account is disabled."),
 }
-
-
-def _safe_next(target):
-    return target if target and target.startswith("/") and not target.startswith("//") else None
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -47,7 +44,7 @@ def login():
         session["sid"] = raw
         if lang:
             session["lang"] = lang
-        resp = redirect(_safe_next(request.args.get("next")) or home_url(user))
+        resp = redirect(safe_next(request.args.get("next")) or home_url(user))
         if remember:
             resp.set_cookie(REMEMBER_COOKIE, remember, max_age=int(timedelta(days=cfg["REMEMBER_DAYS"]).total_seconds()),
                             httponly=True, samesite="Lax", secure=request.is_secure)
@@ -93,7 +90,7 @@ def change_password():
 def set_language(code):
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
-    resp = redirect(_safe_next(request.form.get("next")) or home_url(current_user))
+    resp = redirect(safe_next(request.form.get("next")) or home_url(current_user))
     resp.set_cookie("lang", code, max_age=365 * 86400, samesite="Lax")
     return resp
 
