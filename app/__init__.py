@@ -33,6 +33,8 @@ def create_app(config=None):
     app.config.from_object(Config)
     if config:
         app.config.update(config)
+    from app.common import http_security
+    http_security.init_app(app)  # first: it refuses to start on the default SECRET_KEY outside demo/tests
     _init_db(app)
     from app.common import input_guard
     input_guard.init_app(app)  # first of the before_request hooks: nothing reads the request before it

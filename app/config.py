@@ -6,12 +6,20 @@ ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
 
 
+DEFAULT_SECRET_KEY = "dev-only-secret-change-me"  # refused at start outside the demo and the tests
+
+
 def _int(name, default):
     return int(os.environ.get(name, default))
 
 
+def _flag(name, default="0"):
+    return os.environ.get(name, default) == "1"
+
+
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
+    DEMO = _flag("CRM_DEMO")  # the demo (scripts/run-demo.sh) may run on the default SECRET_KEY
     DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'crm.sqlite'}")
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", f"sqla+sqlite:///{INSTANCE / 'broker.sqlite'}")
     CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", f"db+sqlite:///{INSTANCE / 'results.sqlite'}")
@@ -30,7 +38,12 @@ class Config:
     BABEL_DEFAULT_LOCALE = "zh"
     LANGUAGES = ("zh", "en")
     SESSION_COOKIE_HTTPONLY = True
-    SESSION_COOKIE_SAMESITE = "Lax"
+    # Behind TLS: COOKIE_SECURE=1 sends the session and remember-me cookies over HTTPS only; BEHIND_PROXY=<n>
+    # trusts the X-Forwarded-For/-Proto/-Host headers of the n proxies in front (client address, https).
+    SESSION_COOKIE_SECURE = REMEMBER_COOKIE_SECURE = _flag("COOKIE_SECURE")
+    SESSION_COOKIE_SAMESITE = os.environ.get("COOKIE_SAMESITE", "Lax")
+    BEHIND_PROXY = _int("BEHIND_PROXY", 0)
+    MAX_CONTENT_LENGTH = _int("MAX_REQUEST_MB", 16) * 1024 * 1024  # larger requests answer 413
     WTF_CSRF_TIME_LIMIT = None
     DEPLOY_MODELS_AT_START = os.environ.get("DEPLOY_MODELS_AT_START", "1") == "1"
     # flask-smorest / OpenAPI

@@ -47,7 +47,8 @@ def login():
         resp = redirect(safe_next(request.args.get("next")) or home_url(user))
         if remember:
             resp.set_cookie(REMEMBER_COOKIE, remember, max_age=int(timedelta(days=cfg["REMEMBER_DAYS"]).total_seconds()),
-                            httponly=True, samesite="Lax", secure=request.is_secure)
+                            httponly=True, samesite=cfg["SESSION_COOKIE_SAMESITE"],
+                            secure=cfg["REMEMBER_COOKIE_SECURE"] or request.is_secure)
         return resp
     status = 422 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
@@ -91,7 +92,8 @@ def set_language(code):
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
     resp = redirect(safe_next(request.form.get("next")) or home_url(current_user))
-    resp.set_cookie("lang", code, max_age=365 * 86400, samesite="Lax")
+    resp.set_cookie("lang", code, max_age=365 * 86400, samesite=current_app.config["SESSION_COOKIE_SAMESITE"],
+                    secure=current_app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
     return resp
 
 
