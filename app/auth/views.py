@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,6 +11,7 @@ from app.auth.guard import REMEMBER_COOKIE, logged_in, public
 from app.auth.safe_next import safe_next
 from app.common.ui import home_url
 from app.db import db_session
+from processes.clock import utcnow
 
 bp = Blueprint("auth", __name__)
 
@@ -46,20 +47,38 @@ def login():
             session["lang"] = lang
         resp = redirect(safe_next(request.args.get("next")) or home_url(user))
         if remember:
-            resp.set_cookie(REMEMBER_COOKIE, remember, max_age=int(timedelta(days=cfg["REMEMBER_DAYS"]).total_seconds()),
-                            httponly=True, samesite=cfg["SESSION_COOKIE_SAMESITE"],
-                            secure=cfg["REMEMBER_COOKIE_SECURE"] or request.is_secure)
+            _set_remember_cookie(resp, remember, max_age=int(timedelta(days=cfg["REMEMBER_DAYS"]).total_seconds()))
         return resp
     status = 422 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
 
 
+@bp.after_app_request
+def _rotated_remember_cookie(resp):
+    """A remember-me token used in this request was replaced (or found dead): the browser gets the outcome."""
+    if "remember_cookie" not in g:
+        return resp
+    if g.remember_cookie is None:
+        resp.delete_cookie(REMEMBER_COOKIE)
+    else:
+        value, expires_at = g.remember_cookie
+        _set_remember_cookie(resp, value, max_age=int((expires_at - utcnow()).total_seconds()))
+    return resp
+
+
+def _set_remember_cookie(resp, value, *, max_age):
+    cfg = current_app.config
+    resp.set_cookie(REMEMBER_COOKIE, value, max_age=max(0, max_age), httponly=True,
+                    samesite=cfg["SESSION_COOKIE_SAMESITE"], secure=cfg["REMEMBER_COOKIE_SECURE"] or request.is_secure)
+
+
 @bp.route("/logout", methods=["POST"])
-@logged_in
+@public  # a superseded session must still sign out: its owner's logout ends the session that replaced it
 def logout():
     sid = session.get("sid")
-    if sid:
-        auth_service.logout(db_session, sid)
+    remember = request.cookies.get(REMEMBER_COOKIE)
+    if sid or remember:
+        auth_service.logout(db_session, sid, remember)
         db_session.commit()
     session.clear()
     flash(_("You have signed out."), "info")
