@@ -27,7 +27,12 @@ class Config:
     SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 30)
     REMEMBER_DAYS = _int("REMEMBER_DAYS", 14)
     LOCKOUT_THRESHOLD = _int("LOCKOUT_THRESHOLD", 5)
-    LOCKOUT_MINUTES = _int("LOCKOUT_MINUTES", 15)
+    LOCKOUT_MINUTES = _int("LOCKOUT_MINUTES", 15)  # LOCKOUT_THRESHOLD failures of one user name from one address
+    # Flask-Limiter (app/auth/throttle.py): failed sign-ins per client address and per user name; a cluster
+    # shares the counts through RATELIMIT_STORAGE_URI (e.g. redis://127.0.0.1:6379/2).
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes")
+    LOGIN_LIMIT_PER_USER = os.environ.get("LOGIN_LIMIT_PER_USER", "100 per 15 minutes")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     CHURN_MONTHS = _int("CHURN_MONTHS", 6)
     CHURN_RECHECK_AFTER = os.environ.get("CHURN_RECHECK_AFTER", "P30D")  # ISO-8601 duration after a postponement
     # Service time limits in working days; an ISO-8601 duration in *_LIMIT (e.g. "PT2M") overrides them.

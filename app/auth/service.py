@@ -5,13 +5,13 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from app.auth import passwords
+from app.auth import login_lock, passwords
 from app.auth.models import RememberToken, Role, User, UserSession
 from processes.clock import utcnow
 
 
 class AuthError(Exception):
-    """code: invalid_credentials | locked | disabled"""
+    """code: invalid_credentials (unknown user, wrong password or locked: one answer) | disabled"""
 
     def __init__(self, code):
         super().__init__(code)
@@ -30,24 +30,29 @@ def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def authenticate(db, *, username, password, lockout_threshold, lockout_minutes):
+# An argon2 hash of a random secret: an unknown user name costs one verification, like a known one.
+_DUMMY_HASH = passwords.hash_password(secrets.token_urlsafe(16))
+
+
+def authenticate(db, *, username, password, address, lockout_threshold, lockout_minutes):
+    """The user, or AuthError. Unknown user, wrong password and a locked (user name, address) pair do the same
+    work (one argon2 verification) and raise the same "invalid_credentials"; "disabled" is said only to whoever
+    knows the password."""
     user = db.scalar(select(User).where(User.username == username))
     now = utcnow()
-    if user is None:
-        passwords.verify(passwords.hash_password("x"), password)  # same cost as a real check: no user probing
-        raise AuthError("invalid_credentials")
-    if user.locked_until and user.locked_until > now:
-        raise AuthError("locked")
-    if not passwords.verify(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= lockout_threshold:
-            user.locked_until = now + timedelta(minutes=lockout_minutes)
-            user.failed_logins = 0
+    locked = login_lock.is_locked(db, username=username, address=address, now=now)
+    stored = user.password_hash if user is not None else _DUMMY_HASH
+    matches = passwords.verify(stored, password)
+    if passwords.is_legacy(stored):
+        passwords.verify(_DUMMY_HASH, password)  # an MD5 check is instant: pay the argon2 cost all the same
+    if locked or user is None or not matches:
+        if not locked:
+            login_lock.count_failure(db, username=username, address=address, now=now,
+                                     threshold=lockout_threshold, minutes=lockout_minutes)
         raise AuthError("invalid_credentials")
     if not user.active:
         raise AuthError("disabled")
-    user.failed_logins = 0
-    user.locked_until = None
+    login_lock.clear(db, username=username, address=address)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     return user

@@ -4,25 +4,31 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth import passwords
+from flask_limiter import RateLimitExceeded
+
+from app.auth import passwords, throttle
 from app.auth import service as auth_service
 from app.auth.forms import LoginForm, PasswordForm
 from app.auth.guard import REMEMBER_COOKIE, logged_in, public
 from app.auth.safe_next import safe_next
+from app.auth.throttle import throttled
+from app.common.responses import problem
 from app.common.ui import home_url
 from app.db import db_session
 from processes.clock import utcnow
 
 bp = Blueprint("auth", __name__)
 
+# One answer for an unknown user, a wrong password and a lock: none of them may tell which it was.
 _LOGIN_ERRORS = {
-    "invalid_credentials": lambda: _("Wrong user name or password."),
-    "locked": lambda: _("Too many failed attempts: the account is locked for a while."),
+    "invalid_credentials": lambda: _("Wrong user name or password. After repeated failures, sign-in from "
+                                     "this address is locked for a while."),
     "disabled": lambda: _("This account is disabled."),
 }
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@throttled
 @public
 def login():
     form = LoginForm()
@@ -30,6 +36,7 @@ def login():
         cfg = current_app.config
         try:
             user = auth_service.authenticate(db_session, username=form.username.data, password=form.password.data,
+                                             address=request.remote_addr,
                                              lockout_threshold=cfg["LOCKOUT_THRESHOLD"],
                                              lockout_minutes=cfg["LOCKOUT_MINUTES"])
         except auth_service.AuthError as err:
@@ -51,6 +58,20 @@ def login():
         return resp
     status = 422 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
+
+
+bp.record_once(lambda state: throttle.init_app(state.app))
+
+
+@bp.app_errorhandler(RateLimitExceeded)
+def _too_many_failures(_exc):
+    """The throttle stopped this address or user name: the same answer whoever the user name names."""
+    message = _("Too many failed sign-ins; try again in a few minutes.")
+    if request.path.startswith("/api/"):
+        return problem(429, "too_many_attempts", message)
+    form = LoginForm()
+    form.password.errors = [message]
+    return render_template("auth/login.html", form=form), 429
 
 
 @bp.after_app_request
