@@ -42,3 +42,10 @@ def throttled(view):
 def init_app(app):
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     limiter.init_app(app)
+
+
+def forget_user(username):
+    """Clear the failures counted against a user name (an administrator's unlock)."""
+    from limits import parse
+    limit = parse(current_app.config["LOGIN_LIMIT_PER_USER"])
+    limiter.limiter.clear(limit, "user:" + (username or "")[:60], "login-user")
