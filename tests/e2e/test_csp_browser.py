@@ -7,6 +7,7 @@ def test_bokeh_dashboards_render_under_the_policy(page, live_server, sign_in):
     resp = page.goto(f"{live_server}/reports/dashboards")
     assert "nonce-" in resp.headers["content-security-policy"]
     page.wait_for_selector("canvas", state="attached")  # bokeh drew the charts: its inline script ran
+    page.wait_for_load_state("networkidle")
 
 
 def test_role_form_script_runs_under_the_policy(page, live_server, sign_in):
@@ -20,7 +21,9 @@ def test_role_form_script_runs_under_the_policy(page, live_server, sign_in):
 def test_per_page_choice_submits_without_an_inline_handler(page, live_server, sign_in):
     sign_in(page, "admin")
     page.goto(f"{live_server}/catalog/dictionary")
+    page.wait_for_load_state("networkidle")  # nothing of this page still loading when the form navigates away
     with page.expect_navigation():
         page.select_option("select[name=per_page]", "50")
+    page.wait_for_load_state("networkidle")  # the server stops after the test: no load may still be running
     assert "per_page=50" in page.url
 
