@@ -41,6 +41,9 @@ def throttled(view):
 
 def init_app(app):
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    # A shared storage that goes down must neither fail every login nor stop throttling: count in memory
+    # meanwhile (the per-pair lock in the database holds regardless).
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     limiter.init_app(app)
 
 
