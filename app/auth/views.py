@@ -2,9 +2,8 @@ from datetime import timedelta
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
-
 from flask_limiter import RateLimitExceeded
+from flask_login import current_user
 
 from app.auth import passwords, throttle
 from app.auth import service as auth_service
