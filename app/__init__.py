@@ -33,6 +33,8 @@ def create_app(config=None):
     app.config.from_object(Config)
     if config:
         app.config.update(config)
+    from app.common import http_security
+    http_security.init_app(app)  # first: it refuses to start on the default SECRET_KEY outside demo/tests
     _init_db(app)
     _configure_script_sandbox(app)
     from app.common import input_guard

@@ -6,12 +6,20 @@ ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
 
 
+DEFAULT_SECRET_KEY = "dev-only-secret-change-me"  # refused at start outside the demo and the tests
+
+
 def _int(name, default):
     return int(os.environ.get(name, default))
 
 
+def _flag(name, default="0"):
+    return os.environ.get(name, default) == "1"
+
+
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
+    DEMO = _flag("CRM_DEMO")  # the demo (scripts/run-demo.sh) may run on the default SECRET_KEY
     DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'crm.sqlite'}")
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", f"sqla+sqlite:///{INSTANCE / 'broker.sqlite'}")
     CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", f"db+sqlite:///{INSTANCE / 'results.sqlite'}")
@@ -19,7 +27,12 @@ class Config:
     SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 30)
     REMEMBER_DAYS = _int("REMEMBER_DAYS", 14)
     LOCKOUT_THRESHOLD = _int("LOCKOUT_THRESHOLD", 5)
-    LOCKOUT_MINUTES = _int("LOCKOUT_MINUTES", 15)
+    LOCKOUT_MINUTES = _int("LOCKOUT_MINUTES", 15)  # LOCKOUT_THRESHOLD failures of one user name from one address
+    # Flask-Limiter (app/auth/throttle.py): failed sign-ins per client address and per user name; a cluster
+    # shares the counts through RATELIMIT_STORAGE_URI (e.g. redis://127.0.0.1:6379/2).
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes")
+    LOGIN_LIMIT_PER_USER = os.environ.get("LOGIN_LIMIT_PER_USER", "100 per 15 minutes")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     CHURN_MONTHS = _int("CHURN_MONTHS", 6)
     CHURN_RECHECK_AFTER = os.environ.get("CHURN_RECHECK_AFTER", "P30D")  # ISO-8601 duration after a postponement
     # Service time limits in working days; an ISO-8601 duration in *_LIMIT (e.g. "PT2M") overrides them.
@@ -30,7 +43,12 @@ class Config:
     BABEL_DEFAULT_LOCALE = "zh"
     LANGUAGES = ("zh", "en")
     SESSION_COOKIE_HTTPONLY = True
-    SESSION_COOKIE_SAMESITE = "Lax"
+    # Behind TLS: COOKIE_SECURE=1 sends the session and remember-me cookies over HTTPS only; BEHIND_PROXY=<n>
+    # trusts the X-Forwarded-For/-Proto/-Host headers of the n proxies in front (client address, https).
+    SESSION_COOKIE_SECURE = REMEMBER_COOKIE_SECURE = _flag("COOKIE_SECURE")
+    SESSION_COOKIE_SAMESITE = os.environ.get("COOKIE_SAMESITE", "Lax")
+    BEHIND_PROXY = _int("BEHIND_PROXY", 0)
+    MAX_CONTENT_LENGTH = _int("MAX_REQUEST_MB", 16) * 1024 * 1024  # larger requests answer 413
     WTF_CSRF_TIME_LIMIT = None
     DEPLOY_MODELS_AT_START = os.environ.get("DEPLOY_MODELS_AT_START", "1") == "1"
     # Bounds of every BPMN script and expression, run in child processes (processes.sandbox reads the same

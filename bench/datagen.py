@@ -86,7 +86,7 @@ def _base_seeds(url, managers, timer):
     from app.auth import seed as auth_seed
     from app.catalog import seed as catalog_seed
     from app.db import db_session
-    app = create_app({"DATABASE_URL": url, "DEPLOY_MODELS_AT_START": False})
+    app = create_app({"DATABASE_URL": url, "DEPLOY_MODELS_AT_START": False, "SECRET_KEY": "bench"})
     with timer.step(f"users, dictionary, products, {managers} managers"), app.app_context():
         auth_seed.seed_demo(db_session)
         catalog_seed.seed_demo(db_session)

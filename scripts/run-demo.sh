@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 export FLASK_APP=app
+export CRM_DEMO=1  # the demo may run on the published default SECRET_KEY; nothing else may
 mkdir -p instance
 .venv/bin/flask --app app db upgrade
 .venv/bin/flask --app app seed-demo

@@ -52,6 +52,14 @@ def app(engine):
     return application
 
 
+@pytest.fixture(autouse=True)
+def _fresh_login_throttle():
+    """Every test starts with no failed sign-ins counted (the throttle's memory outlives a test's transaction)."""
+    from app.auth.throttle import limiter
+    if getattr(limiter, "_storage", None) is not None:
+        limiter.reset()
+
+
 @pytest.fixture
 def db(app, engine):
     """A session on one connection whose outer transaction is rolled back after the test."""

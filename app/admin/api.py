@@ -4,7 +4,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, Schema, fields
 
-from app.admin import role_service, service
+from app.admin import role_service, service, user_unlock
 from app.auth.guard import requires
 from app.common.listing import Page, paginate
 from app.db import db_session
@@ -134,6 +134,20 @@ def update_user(body, user_id):
         service.reset_password(db_session, actor=current_user, user_id=user_id, new_password=body["password"])
     db_session.commit()
     return service.get_user(db_session, user_id)
+
+
+class UnlockOut(Schema):
+    locked_addresses = fields.Integer(metadata={"description": "addresses the user name was locked from"})
+
+
+@blp.route("/users/<int:user_id>/unlock", methods=["POST"])
+@blp.response(200, UnlockOut)
+@requires("user.manage")
+def unlock_user(user_id):
+    """Lift the user's sign-in locks (from every address) and the throttle on their user name; audited."""
+    locked = user_unlock.unlock_user(db_session, actor=current_user, user_id=user_id)
+    db_session.commit()
+    return {"locked_addresses": locked}
 
 
 @blp.route("/users/<int:user_id>", methods=["DELETE"])

@@ -3,7 +3,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.admin import role_service, service
+from app.admin import role_service, service, user_unlock
 from app.admin.forms import (PasswordResetForm, RoleCreateForm, RoleEditForm, UserCreateForm, UserEditForm,
                              UserFilterForm, choices)
 from app.auth.guard import requires
@@ -74,7 +74,8 @@ def edit_user(user_id):
             return redirect(url_for(".list_users"))
     status = 422 if form.errors else 200
     return render_template("admin/user_form.html", form=form, user=user, pw_form=PasswordResetForm(
-        formdata=None), history=service.account_history(db_session, user.id)), status
+        formdata=None), history=service.account_history(db_session, user.id),
+        locked_from=user_unlock.locked_addresses(db_session, user)), status
 
 
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
@@ -96,7 +97,18 @@ def reset_password(user_id):
     form = UserEditForm(data={"name": user.name, "role": user.role.code}, formdata=None)
     form.role.choices = _role_choices()
     return render_template("admin/user_form.html", form=form, user=user, pw_form=pw_form,
-                           history=service.account_history(db_session, user.id)), 422
+                           history=service.account_history(db_session, user.id),
+                           locked_from=user_unlock.locked_addresses(db_session, user)), 422
+
+
+@bp.route("/users/<int:user_id>/unlock", methods=["POST"])
+@requires("user.manage")
+def unlock_user(user_id):
+    user = service.get_user(db_session, user_id)
+    user_unlock.unlock_user(db_session, actor=current_user, user_id=user.id)
+    db_session.commit()
+    flash(_("Sign-in of %(name)s unlocked.", name=user.username), "success")
+    return redirect(url_for(".edit_user", user_id=user.id))
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])

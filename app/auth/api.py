@@ -5,6 +5,7 @@ from marshmallow import Schema, fields, validate
 
 from app.auth import service as auth_service
 from app.auth.guard import logged_in, public
+from app.auth.throttle import throttled
 from app.common.responses import problem
 from app.db import db_session
 
@@ -29,22 +30,27 @@ class MeOut(Schema):
 
 
 @blp.route("/auth/login", methods=["POST"])
+@throttled
 @blp.arguments(LoginIn)
 @blp.response(200, TokenOut)
 @public
 def login(body):
-    """Exchange user name and password for a bearer token (ends the user's other sessions)."""
+    """Exchange user name and password for a bearer token (ends the user's other sessions).
+
+    An unknown user, a wrong password and a lock all answer 401 `invalid_credentials`; too many failures from
+    one address or for one user name answer 429 `too_many_attempts`."""
     cfg = current_app.config
     try:
         user = auth_service.authenticate(db_session, username=body["username"], password=body["password"],
+                                         address=request.remote_addr,
                                          lockout_threshold=cfg["LOCKOUT_THRESHOLD"],
                                          lockout_minutes=cfg["LOCKOUT_MINUTES"])
     except auth_service.AuthError as err:
-        db_session.commit()
-        status = 423 if err.code == "locked" else 401
-        return problem(status, err.code, {"invalid_credentials": "Wrong user name or password",
-                                          "locked": "Account locked after repeated failures",
-                                          "disabled": "Account disabled"}[err.code])
+        db_session.commit()  # keeps the failure count
+        return problem(401, err.code, {
+            "invalid_credentials": "Wrong user name or password; after repeated failures, sign-in from this "
+                                   "address is locked for a while",
+            "disabled": "Account disabled"}[err.code])
     token = auth_service.open_session(db_session, user, kind="api", remote_addr=request.remote_addr)
     db_session.commit()
     return {"token": token}

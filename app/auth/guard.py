@@ -67,8 +67,8 @@ def load_user_from_request(req):
         return _resolve(header[7:].strip())
     sid = session.get("sid")
     user = _resolve(sid) if sid else None
-    if user is None and g.auth_end_reason != "superseded":
-        user = _from_remember_cookie(req)
+    if user is None:
+        user = _from_remember_cookie(req, sign_in=g.auth_end_reason != "superseded")
     return user
 
 
@@ -84,18 +84,25 @@ def _resolve(raw):
         return None
 
 
-def _from_remember_cookie(req):
+def _from_remember_cookie(req, *, sign_in):
     cookie = req.cookies.get(REMEMBER_COOKIE)
     if not cookie:
         return None
-    user = auth_service.user_for_remember_token(db_session, cookie)
-    if user is None:
+    used = auth_service.use_remember_token(db_session, cookie, sign_in=sign_in)
+    if not sign_in:
+        db_session.commit()  # only the check for a replayed token ran; its alarm must hold
         return None
+    if used is None:
+        db_session.commit()  # a replayed (rotated) token revoked everything: that must hold
+        g.remember_cookie = None  # dead cookie: the response deletes it
+        return None
+    user, replacement, expires_at = used
     raw = auth_service.open_session(db_session, user, kind="web", remote_addr=req.remote_addr, via_remember=True)
     db_session.commit()
     session.clear()
     session["sid"] = raw
     g.auth_end_reason = None
+    g.remember_cookie = (replacement, expires_at)  # the response carries the rotated token
     return user
 
 

@@ -99,3 +99,21 @@ class RememberToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Set when the token was used and replaced by a fresh one: presenting it again means a copy of the cookie
+    # exists elsewhere (theft), and every token and session of the user is revoked.
+    rotated_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class LoginFailure(Base):
+    """Failed sign-ins of one user name (known or not) from one client address within the lockout window.
+
+    The lock is per (user name, address): an attacker's failures lock that account for the attacker's address
+    only, never for its owner signing in from elsewhere."""
+    __tablename__ = "login_failure"
+    __table_args__ = (UniqueConstraint("username", "address"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60))
+    address: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(Integer)
+    first_failed_at: Mapped[datetime] = mapped_column(DateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)

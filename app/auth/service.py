@@ -5,13 +5,13 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from app.auth import passwords
+from app.auth import login_lock, passwords
 from app.auth.models import RememberToken, Role, User, UserSession
 from processes.clock import utcnow
 
 
 class AuthError(Exception):
-    """code: invalid_credentials | locked | disabled"""
+    """code: invalid_credentials (unknown user, wrong password or locked: one answer) | disabled"""
 
     def __init__(self, code):
         super().__init__(code)
@@ -30,24 +30,29 @@ def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def authenticate(db, *, username, password, lockout_threshold, lockout_minutes):
+# An argon2 hash of a random secret: an unknown user name costs one verification, like a known one.
+_DUMMY_HASH = passwords.hash_password(secrets.token_urlsafe(16))
+
+
+def authenticate(db, *, username, password, address, lockout_threshold, lockout_minutes):
+    """The user, or AuthError. Unknown user, wrong password and a locked (user name, address) pair do the same
+    work (one argon2 verification) and raise the same "invalid_credentials"; "disabled" is said only to whoever
+    knows the password."""
     user = db.scalar(select(User).where(User.username == username))
     now = utcnow()
-    if user is None:
-        passwords.verify(passwords.hash_password("x"), password)  # same cost as a real check: no user probing
-        raise AuthError("invalid_credentials")
-    if user.locked_until and user.locked_until > now:
-        raise AuthError("locked")
-    if not passwords.verify(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= lockout_threshold:
-            user.locked_until = now + timedelta(minutes=lockout_minutes)
-            user.failed_logins = 0
+    locked = login_lock.is_locked(db, username=username, address=address, now=now)
+    stored = user.password_hash if user is not None else _DUMMY_HASH
+    matches = passwords.verify(stored, password)
+    if passwords.is_legacy(stored):
+        passwords.verify(_DUMMY_HASH, password)  # an MD5 check is instant: pay the argon2 cost all the same
+    if locked or user is None or not matches:
+        if not locked:
+            login_lock.count_failure(db, username=username, address=address, now=now,
+                                     threshold=lockout_threshold, minutes=lockout_minutes)
         raise AuthError("invalid_credentials")
     if not user.active:
         raise AuthError("disabled")
-    user.failed_logins = 0
-    user.locked_until = None
+    login_lock.clear(db, username=username, address=address)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     return user
@@ -93,30 +98,68 @@ def resolve_session(db, raw, *, idle_minutes, touch_after_seconds=60):
     return row, user
 
 
-def logout(db, raw):
-    row = db.scalar(select(UserSession).where(UserSession.token_hash == _digest(raw)))
-    if row is not None:
-        end_sessions(db, row.user_id, reason="logout")
-        revoke_remember_tokens(db, row.user_id)
+def logout(db, raw_session=None, remember_cookie=None):
+    """Sign out everywhere the user who holds these cookies: every session and remember-me token ends.
+
+    A session that was superseded still names its user: the owner's logout must end the session that replaced
+    it (a replayed remember-me cookie opens exactly such a session). An idle, logged-out or revoked session
+    row names nobody any more."""
+    user_ids = set()
+    if raw_session:
+        row = db.scalar(select(UserSession).where(UserSession.token_hash == _digest(raw_session)))
+        if row is not None and (row.ended_at is None or row.end_reason == "superseded"):
+            user_ids.add(row.user_id)
+    token = _remember_row(db, remember_cookie)
+    if token is not None:
+        user_ids.add(token.user_id)
+    for user_id in user_ids:
+        end_sessions(db, user_id, reason="logout")
+        revoke_remember_tokens(db, user_id)
 
 
-def issue_remember_token(db, user, *, days) -> str:
+def issue_remember_token(db, user, *, days=None, expires_at=None) -> str:
     selector, validator = secrets.token_hex(12), secrets.token_urlsafe(32)
     now = utcnow()
     db.add(RememberToken(selector=selector, validator_hash=_digest(validator), user_id=user.id, created_at=now,
-                         expires_at=now + timedelta(days=days)))
+                         expires_at=expires_at or now + timedelta(days=days)))
     return f"{selector}:{validator}"
 
 
-def user_for_remember_token(db, cookie):
+def _remember_row(db, cookie):
+    """The token row the cookie names, only when its secret half matches (a guessed selector finds nothing)."""
     selector, _, validator = (cookie or "").partition(":")
-    row = db.scalar(select(RememberToken).where(RememberToken.selector == selector))
-    if row is None or row.revoked_at or row.expires_at < utcnow():
+    if not selector or not validator:
         return None
-    if not secrets.compare_digest(row.validator_hash, _digest(validator)):
+    row = db.scalar(select(RememberToken).where(RememberToken.selector == selector))
+    if row is None or not secrets.compare_digest(row.validator_hash, _digest(validator)):
+        return None
+    return row
+
+
+def use_remember_token(db, cookie, *, reuse_grace_seconds=10, sign_in=True):
+    """Sign in again with a remember-me cookie: (user, replacement cookie, its expiry) or None.
+
+    Every use retires the token and issues a new one (same expiry). A retired token presented again means the
+    cookie was copied: the thief or the owner, whoever comes second, proves it, and all the user's tokens and
+    sessions are revoked. Within a few seconds of the rotation a reuse is a browser sending two requests with
+    the old cookie at once: refused without the alarm. With sign_in=False (the browser's session was superseded
+    by another login, which it must not undo) the token is only checked for that reuse."""
+    row = _remember_row(db, cookie)
+    if row is None:
+        return None
+    now = utcnow()
+    if row.rotated_at is not None:
+        if (now - row.rotated_at).total_seconds() > reuse_grace_seconds:
+            end_sessions(db, row.user_id, reason="stolen_cookie")
+            revoke_remember_tokens(db, row.user_id)
+        return None
+    if not sign_in or row.revoked_at or row.expires_at < now:
         return None
     user = db.get(User, row.user_id)
-    return user if user and user.active else None
+    if user is None or not user.active:
+        return None
+    row.rotated_at = row.revoked_at = now
+    return user, issue_remember_token(db, user, expires_at=row.expires_at), row.expires_at
 
 
 def revoke_remember_tokens(db, user_id):

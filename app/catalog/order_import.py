@@ -50,18 +50,14 @@ class Report:
                 "errors": sorted(self.errors, key=lambda e: (e["row"], e["field"]))}
 
 
-def read_table(filename, data: bytes) -> list[list]:
-    """The sheet's rows (header first) from a .csv or .xlsx upload."""
+def iter_table(filename, data: bytes):
+    """The sheet's rows (header first) from a .csv or .xlsx upload, one at a time.
+
+    An .xlsx is opened read-only and its rows are parsed as they are asked for, so a file with a wrong header
+    or beyond the row cap is refused after reading what that takes, not the whole sheet."""
     name = (filename or "").lower()
     if name.endswith(".xlsx"):
-        try:
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            try:
-                return [list(row) for row in wb.worksheets[0].iter_rows(values_only=True)]
-            finally:
-                wb.close()
-        except Exception as exc:  # noqa: BLE001 - an upload's zip/XML can break in many ways; all mean "unreadable"
-            raise ValidationFailed({"file": [_("This is not a readable .xlsx workbook.")]}) from exc
+        return _xlsx_rows(data)
     if name.endswith(".csv"):
         for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK
             try:
@@ -71,8 +67,31 @@ def read_table(filename, data: bytes) -> list[list]:
                 continue
         else:
             raise ValidationFailed({"file": [_("The CSV file is neither UTF-8 nor GBK text.")]})
-        return [row for row in csv.reader(io.StringIO(text, newline=""))]
+        return iter(csv.reader(io.StringIO(text, newline="")))
     raise ValidationFailed({"file": [_("Upload a .csv or .xlsx file.")]})
+
+
+def _unreadable():
+    return ValidationFailed({"file": [_("This is not a readable .xlsx workbook.")]})
+
+
+def _xlsx_rows(data):
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - an upload's zip/XML can break in many ways; all mean "unreadable"
+        raise _unreadable() from exc
+    try:
+        rows = wb.worksheets[0].iter_rows(values_only=True)
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            except Exception as exc:  # noqa: BLE001 - a broken sheet XML shows only while reading on
+                raise _unreadable() from exc
+            yield list(row)
+    finally:
+        wb.close()
 
 
 def _columns(header):
@@ -96,13 +115,23 @@ def _cell(row, index):
 
 
 def import_orders(db, filename, data: bytes) -> dict:
-    table = read_table(filename, data)
-    if not table:
-        raise ValidationFailed({"file": [_("The file is empty.")]})
-    columns = _columns(table[0])
+    rows = iter_table(filename, data)
+    try:
+        header = next(rows, None)
+        if header is None:
+            raise ValidationFailed({"file": [_("The file is empty.")]})
+        columns = _columns(header)
+        return _import_rows(db, rows, columns)
+    finally:
+        close = getattr(rows, "close", None)
+        if close:
+            close()  # the workbook closes now, not when the generator is collected
+
+
+def _import_rows(db, rows, columns):
     report = Report()
     groups = {}  # order_no -> [(row number, values)] in file order
-    for offset, raw in enumerate(table[1:]):
+    for offset, raw in enumerate(rows):
         if all(str(v if v is not None else "").strip() == "" for v in raw):
             continue
         report.rows += 1

@@ -29,7 +29,16 @@ def _nul_in(value, where):
     return None
 
 
+def _refuse_nameless_parts():
+    """A multipart part without a name (werkzeug files it under the key None) belongs to no field: it is answered
+    as a field error instead of breaking whatever reads the form next."""
+    if None in request.form or None in request.files:
+        message = _("A part of the form has no field name; send each value and file under its field's name.")
+        raise ValidationFailed({"form": [message]}, detail=message)
+
+
 def check_request():
+    _refuse_nameless_parts()
     found = None
     if "\x00" in request.path:
         found = "path"

@@ -72,7 +72,8 @@ def test_worker_and_beat_fire_the_escalation_timer(app, engine, tmp_path):
     env = {**os.environ, "DATABASE_URL": engine.url.render_as_string(hide_password=False),
            "CELERY_BROKER_URL": _broker_url(), "CELERY_RESULT_BACKEND": "cache+memory://",
            "CELERY_QUEUE": f"crm-test-timers-{os.getpid()}", "TIMER_SCAN_SECONDS": "1",
-           "DEPLOY_MODELS_AT_START": "0", "PYTHONPATH": str(ROOT)}
+           "DEPLOY_MODELS_AT_START": "0", "PYTHONPATH": str(ROOT),
+           "SECRET_KEY": "timer-worker-test"}  # the app refuses the published default outside demo/tests
     celery = [sys.executable, "-m", "celery", "-A", "scheduler"]
     logs = {name: open(tmp_path / f"{name}.log", "w") for name in ("worker", "beat")}
     worker = subprocess.Popen([*celery, "worker", "--loglevel=info", "--concurrency=1", "--pool=solo",

@@ -79,7 +79,8 @@ def celery_run(tmp_path_factory, pg_database):
     env = {**os.environ, "PYTHONPATH": f"{tmp}{os.pathsep}{ROOT}", "DATABASE_URL": pg_database.url,
            "CELERY_BROKER_URL": BROKER, "CHURN_IT_BROKER": BROKER, "CHURN_IT_QUEUE": f"churn-it-{run}",
            "CHURN_IT_PREFIX": f"churn-it-{run}:", "CHURN_IT_FAKE_START": saturday.isoformat(),
-           "CHURN_MONTHS": "6", "TIMEZONE": "Asia/Shanghai"}
+           "CHURN_MONTHS": "6", "TIMEZONE": "Asia/Shanghai",
+           "SECRET_KEY": "churn-beat-test"}  # the app refuses the published default outside demo/tests
     celery_bin = str(Path(sys.executable).with_name("celery"))
     procs = []
 

@@ -93,7 +93,8 @@ def test_worker_escalates_an_undispatched_request(tmp_path):
         assert _open_steps(engine, request_id) == [("dispatch", "sales_supervisor", None, True)]
         env = {**os.environ, "DATABASE_URL": PG_URL, "CELERY_BROKER_URL": broker,
                "CELERY_RESULT_BACKEND": broker if broker.startswith("redis") else "rpc://",
-               "CELERY_QUEUE": queue, "DEPLOY_MODELS_AT_START": "0", "PYTHONPATH": str(ROOT)}
+               "CELERY_QUEUE": queue, "DEPLOY_MODELS_AT_START": "0", "PYTHONPATH": str(ROOT),
+               "SECRET_KEY": "escalation-worker-test"}  # the default key is refused outside demo/tests
         with open(log_path, "w") as log:
             worker = subprocess.Popen(
                 [sys.executable, "-m", "celery", "-A", "scheduler", "worker", "--pool=solo", "--concurrency=1",
