@@ -192,6 +192,18 @@ CREATE TABLE inventory (
 CREATE INDEX ix_inventory_product_id ON inventory (product_id);
 CREATE INDEX ix_inventory_warehouse ON inventory (warehouse);
 
+CREATE TABLE login_failure (
+	id SERIAL NOT NULL,
+	username VARCHAR(60) NOT NULL,
+	address VARCHAR(64) NOT NULL,
+	failures INTEGER NOT NULL,
+	first_failed_at TIMESTAMP WITHOUT TIME ZONE NOT NULL,
+	locked_until TIMESTAMP WITHOUT TIME ZONE,
+	CONSTRAINT pk_login_failure PRIMARY KEY (id),
+	CONSTRAINT uq_login_failure_username_address UNIQUE (username, address)
+);
+
+
 CREATE TABLE opportunity (
 	id SERIAL NOT NULL,
 	source VARCHAR(100),
@@ -356,6 +368,7 @@ CREATE TABLE remember_token (
 	created_at TIMESTAMP WITHOUT TIME ZONE NOT NULL,
 	expires_at TIMESTAMP WITHOUT TIME ZONE NOT NULL,
 	revoked_at TIMESTAMP WITHOUT TIME ZONE,
+	rotated_at TIMESTAMP WITHOUT TIME ZONE,
 	CONSTRAINT pk_remember_token PRIMARY KEY (id),
 	CONSTRAINT uq_remember_token_selector UNIQUE (selector),
 	CONSTRAINT fk_remember_token_user_id_user_account FOREIGN KEY(user_id) REFERENCES user_account (id)
