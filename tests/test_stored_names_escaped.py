@@ -135,10 +135,17 @@ def _tojson_is_guarded(name, node):
     return "|tojson|forceescape" in line or "</script>" in line
 
 
+# The one module that may build Markup: it adds the CSP nonce to the <script> tags of bokeh's generated embed
+# (library output that was marked |safe before; it carries no stored text outside bokeh's own JSON escaping).
+MARKUP_ALLOWED = {"common/http_security.py"}
+
+
 def test_python_code_builds_no_markup_and_translates_no_stored_text():
     root = TEMPLATES.parent
     found = []
     for path in sorted(root.rglob("*.py")):
+        if str(path.relative_to(root)) in MARKUP_ALLOWED:
+            continue
         text = path.read_text(encoding="utf-8")
         for no, line in enumerate(text.splitlines(), 1):
             if re.search(r"\bMarkup\(|markupsafe|__html__", line):
