@@ -73,6 +73,30 @@ def init_app(app):
     app.before_request(_claim)  # last: after authentication and the rights check
     app.after_request_funcs.setdefault(None, []).insert(0, _finish)  # runs last of the after_request hooks
     app.teardown_request(_close_unit)
+    _document(app)
+
+
+def _document(app):
+    """The header in the OpenAPI document: a shared parameter referenced by every state-changing operation."""
+    from app.api import api
+    spec = api.spec
+    if "IdempotencyKey" in spec.components.parameters:  # a second app on the same Api object
+        return
+    spec.components.parameter("IdempotencyKey", "header", {
+        "name": HEADER, "required": False, "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+        "description": "A key of the client's choosing (e.g. a UUID) that makes a retry safe: the same key from "
+                       "the same user on the same method and path within 24 hours answers the first committed "
+                       "answer again (status and body, with `Idempotent-Replayed: true`) instead of acting twice. "
+                       "A retry that arrives while the first try runs waits for it. The same key with another "
+                       "body answers 422 `idempotency_key_reused`. An answer refused with errors (4xx before "
+                       "anything was saved) does not use the key up."})
+    ref = {"$ref": "#/components/parameters/IdempotencyKey"}
+    for path, operations in spec._paths.items():  # apispec keeps the registered paths here
+        if path.startswith(("/api/v1/auth/login", "/api/v1/auth/logout")):
+            continue
+        for method, operation in operations.items():
+            if method.upper() in UNSAFE_METHODS and ref not in operation.setdefault("parameters", []):
+                operation["parameters"].append(ref)
 
 
 # --- the request's key -------------------------------------------------------------------------------------------
