@@ -140,3 +140,11 @@ def test_the_header_is_documented_on_every_state_changing_operation(client):
             if method in ("post", "put", "patch", "delete") and not path.startswith("/api/v1/auth/"):
                 refs = [p.get("$ref", "") for p in op.get("parameters", [])]
                 assert "#/components/parameters/IdempotencyKey" in refs, (method, path)
+
+
+def test_beat_purges_the_kept_answers_every_hour():
+    from scheduler.celery_app import celery
+    from scheduler.tasks import BEAT_SCHEDULE
+    entry = BEAT_SCHEDULE["purge-idempotency"]
+    assert entry["task"] == "crm.purge_idempotency" and entry["task"] in celery.tasks
+    assert entry["schedule"].minute == {17} and len(entry["schedule"].hour) == 24
