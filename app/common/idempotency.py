@@ -127,7 +127,11 @@ def _open_unit():
         conn, own = bind.connect(), True
         if conn.dialect.name == "sqlite":
             conn.execution_options(sqlite_begin="BEGIN IMMEDIATE")
-        outer = conn.begin()
+        try:
+            outer = conn.begin()
+        except Exception:  # SQLite's lock wait ran out: answered as a conflict to retry (app/__init__.py)
+            conn.close()
+            raise
     db_session.registry.set(db_session.session_factory(bind=conn, join_transaction_mode="create_savepoint"))
     g.idempotency_unit = _Unit(key=found[0], api=found[1], conn=conn, outer=outer, own_connection=own)
     return None
