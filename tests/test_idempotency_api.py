@@ -148,3 +148,24 @@ def test_beat_purges_the_kept_answers_every_hour():
     entry = BEAT_SCHEDULE["purge-idempotency"]
     assert entry["task"] == "crm.purge_idempotency" and entry["task"] in celery.tasks
     assert entry["schedule"].minute == {17} and len(entry["schedule"].hour) == 24
+
+
+def test_after_commit_waits_for_a_keyed_requests_outer_commit(app, db, api, monkeypatch):
+    """A Celery task enqueued from a keyed request must not start before the data it reads is committed."""
+    from app.customers import records_service
+    seen = []
+    original = records_service.add_activity
+
+    def add_and_enqueue(*args, **kwargs):
+        activity = original(*args, **kwargs)
+        idempotency.after_commit(lambda: seen.append("enqueued"))
+        seen.append("view returns")
+        return activity
+    monkeypatch.setattr(records_service, "add_activity", add_and_enqueue)
+    c, h = api("manager1")
+    url = _records_url(db)
+    assert c.post(url, json=_activity("提交后入队"), headers={**h, "Idempotency-Key": "enqueue-1"}).status_code == 201
+    assert seen == ["view returns", "enqueued"]  # after the outer commit, not at the view's commit()
+    seen.clear()
+    assert c.post(url, json=_activity("无键立即入队"), headers=h).status_code == 201
+    assert seen == ["enqueued", "view returns"]  # without a key at once (callers call it after their commit())

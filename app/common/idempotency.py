@@ -27,10 +27,10 @@ import hashlib
 import logging
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
-from flask import current_app, flash, g, render_template, request, session
+from flask import current_app, flash, g, has_request_context, render_template, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import delete, select, update
@@ -64,6 +64,7 @@ class _Unit:
     own_connection: bool
     claim_id: int | None = None
     finished: bool = False
+    after_commit: list = field(default_factory=list)
 
 
 def init_app(app):
@@ -225,14 +226,26 @@ def _commit_unit(unit, response):
                 db_session.rollback()
         db_session.remove()
         unit.outer.commit()
-        return response
     except SQLAlchemyError:
         log.warning("committing a keyed request failed; nothing of it was saved", exc_info=True)
         message = _("Someone else is changing the same data at this moment; nothing was saved. Try again.")
         if unit.api:
             return problem(409, "conflict", message)
-        resp = current_app.make_response((render_template("error.html", status=409, message=message), 409))
-        return resp
+        return current_app.make_response((render_template("error.html", status=409, message=message), 409))
+    for fn in unit.after_commit:
+        fn()
+    return response
+
+
+def after_commit(fn):
+    """Call `fn` once the request's work is durable: at once, or, in a keyed request (whose view's commit only
+    releases a savepoint), after its outer transaction commits. For what must not run before the data is visible
+    to others, e.g. enqueueing a Celery task that reads it."""
+    unit = g.get("idempotency_unit") if has_request_context() else None
+    if unit is None or unit.finished:
+        fn()
+    else:
+        unit.after_commit.append(fn)
 
 
 def _close_unit(_exc=None):
