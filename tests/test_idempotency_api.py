@@ -169,3 +169,21 @@ def test_after_commit_waits_for_a_keyed_requests_outer_commit(app, db, api, monk
     seen.clear()
     assert c.post(url, json=_activity("无键立即入队"), headers=h).status_code == 201
     assert seen == ["enqueued", "view returns"]  # without a key at once (callers call it after their commit())
+
+
+def test_a_server_error_after_the_views_commit_saves_nothing_and_the_retry_acts(app, db, api, monkeypatch):
+    from app.customers import api_schemas
+    c, h = api("manager1")
+    url = _records_url(db)
+    keyed = {**h, "Idempotency-Key": "crash-after-commit"}
+
+    def broken_dump(self, *args, **kwargs):  # the answer fails after the view committed its work
+        raise RuntimeError("serializer broke")
+    monkeypatch.setattr(api_schemas.ActivityOut, "dump", broken_dump)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)  # answer the 500 as in production
+    assert c.post(url, json=_activity("崩溃后重试"), headers=keyed).status_code == 500
+    assert _count(db, Activity, summary="崩溃后重试") == 0
+    monkeypatch.undo()
+    retry = c.post(url, json=_activity("崩溃后重试"), headers=keyed)
+    assert retry.status_code == 201 and "Idempotent-Replayed" not in retry.headers
+    assert _count(db, Activity, summary="崩溃后重试") == 1

@@ -19,7 +19,8 @@ A keyed request runs as one unit:
 3. After the view: when the claim is still there, the view committed its work; the answer is written into the row
    and the outer transaction commits: the record, the claim and the answer become durable together (no window in
    which a crash leaves work done but no answer to replay). When the view rolled back (a 422, a refused step), the
-   claim went with it: the key stays free for a corrected retry.
+   claim went with it: the key stays free for a corrected retry. A server error (5xx) rolls the whole request back
+   (its page says nothing was saved), so a retry starts afresh.
 
 Rows are kept IDEMPOTENCY_KEEP_HOURS (24) and then deleted by `purge_expired` (a Celery beat task).
 """
@@ -211,6 +212,10 @@ def _finish(response):
 
 
 def _commit_unit(unit, response):
+    if response.status_code >= 500:  # the error page says nothing was saved: make it so; the key stays free
+        db_session.remove()
+        unit.outer.rollback()
+        return response
     try:
         db_session.rollback()  # whatever the view left uncommitted is not part of its outcome
         if unit.claim_id is not None and response.headers.get(REPLAYED_HEADER) is None:
