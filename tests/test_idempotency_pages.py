@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from app.service.models import ServiceRequest
 from processes.models import ProcessInstance
-from test_service_helpers import clients, service_data  # noqa: F401
+from test_service_helpers import service_data  # noqa: F401  (fixture)
 
 TOKEN = re.compile(r'name="_form_token" value="([^"]+)"')
 

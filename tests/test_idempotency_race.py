@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from app.auth.models import User
 from app.catalog.models import DictionaryEntry
 from app.common.models import AuditRecord, IdempotencyRecord
 from app.customers.models import Customer
