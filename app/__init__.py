@@ -41,6 +41,8 @@ def create_app(config=None):
     input_guard.init_app(app)  # first of the before_request hooks: nothing reads the request before it
     _init_extensions(app)
     _register_domains(app)
+    from app.common import idempotency
+    idempotency.init_app(app)  # after the extensions' hooks: it places its own around them
     from app import cli
     cli.register(app)
     _register_errors(app)

@@ -25,6 +25,8 @@ class Config:
     CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", f"db+sqlite:///{INSTANCE / 'results.sqlite'}")
     TIMEZONE = os.environ.get("TIMEZONE", "Asia/Shanghai")
     SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 30)
+    # Answers to repeated page forms and API Idempotency-Keys are kept this long (app/common/idempotency.py).
+    IDEMPOTENCY_KEEP_HOURS = _int("IDEMPOTENCY_KEEP_HOURS", 24)
     REMEMBER_DAYS = _int("REMEMBER_DAYS", 14)
     LOCKOUT_THRESHOLD = _int("LOCKOUT_THRESHOLD", 5)
     LOCKOUT_MINUTES = _int("LOCKOUT_MINUTES", 15)  # LOCKOUT_THRESHOLD failures of one user name from one address

@@ -101,7 +101,9 @@ def _sqlite_fixups(engine):
 
     @event.listens_for(engine, "begin")
     def _begin(conn):
-        conn.exec_driver_sql("BEGIN")
+        # A connection may ask for BEGIN IMMEDIATE (sqlite_begin option): it takes the write lock first, so it
+        # waits for the current writer instead of failing later on a stale snapshot (app/common/idempotency.py).
+        conn.exec_driver_sql(conn.get_execution_options().get("sqlite_begin", "BEGIN"))
 
 
 def only_on(dialect_name, item):

@@ -15,3 +15,6 @@ BEAT_SCHEDULE["churn-weekly-scan"] = {
     "task": "crm.churn_scan",
     "schedule": crontab(minute=0, hour=2, day_of_week="sat"),
 }
+
+# Answers kept for repeated forms and Idempotency-Keys: at least IDEMPOTENCY_KEEP_HOURS, deleted hourly after that.
+BEAT_SCHEDULE["purge-idempotency"] = {"task": "crm.purge_idempotency", "schedule": crontab(minute=17)}

@@ -53,3 +53,12 @@ def churn_scan():
     from app.churn.scan_service import run_configured_scan
     with unit_of_work() as db:
         return run_configured_scan(db).as_dict()
+
+
+@celery.task(name="crm.purge_idempotency")
+def purge_idempotency():
+    """Forget the answers kept for repeated page forms and API Idempotency-Keys once older than
+    IDEMPOTENCY_KEEP_HOURS (app/common/idempotency.py)."""
+    from app.common.idempotency import purge_expired
+    with unit_of_work() as db:
+        return purge_expired(db)

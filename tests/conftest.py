@@ -73,7 +73,7 @@ def db(app, engine):
         db_session.remove()
         outer.rollback()
         conn.close()
-        db_session.configure(bind=engine, join_transaction_mode="conservative_savepoint")
+        db_session.configure(bind=engine, join_transaction_mode="conditional_savepoint")  # the default
 
 
 @pytest.fixture

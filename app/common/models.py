@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Integer, String
+from sqlalchemy import JSON, DateTime, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
@@ -16,3 +16,22 @@ class AuditRecord(Base):
     user_id: Mapped[int | None] = mapped_column(Integer)
     data: Mapped[dict | None] = mapped_column(JSON)
     at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class IdempotencyRecord(Base):
+    """The first answer to a state-changing request carrying a one-time key (a page form's token or the API's
+    Idempotency-Key header): a repeat of the key replays it instead of acting twice. The row is inserted when the
+    first request starts, in the transaction that saves its work (the unique scope is the claim), and holds the
+    answer by the time that transaction commits. Purged after IDEMPOTENCY_KEEP_HOURS (app.common.idempotency)."""
+    __tablename__ = "idempotency_record"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # sha256 of user id, method, path and key: one bounded unique column, whatever the key and path look like.
+    scope_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(Integer)
+    # sha256 of the API request's body (a reused key with another body is refused); None for page forms.
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(Integer)  # 0 until the first request's answer is known
+    headers: Mapped[dict | None] = mapped_column(JSON)
+    body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    flashes: Mapped[list | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)

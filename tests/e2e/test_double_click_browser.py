@@ -1,0 +1,106 @@
+"""In a real browser, a fast double click on a create form saves one record (and starts one process); the button
+shows that the form is on its way and is usable again after Back."""
+import sys
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from test_customers_support import make_customer  # noqa: E402
+from test_service_helpers import ensure_service_data  # noqa: E402
+
+from app.customers.models import Activity  # noqa: E402
+from app.service.models import ServiceRequest  # noqa: E402
+from processes.models import ProcessInstance  # noqa: E402
+
+
+def _count(db, stmt):
+    return db.scalar(select(func.count()).select_from(stmt.subquery()))
+
+
+def _double_click(page, selector):
+    """Two clicks as a hand makes them: the second lands while the first post is on its way (Playwright's dblclick
+    sends both within one task, where the browser itself merges the two submissions)."""
+    box = page.locator(selector).bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.click(x, y)
+    page.mouse.click(x, y)
+
+
+def test_double_clicking_save_on_an_interaction_record_saves_one(db, page, live_server, sign_in):
+    customer = make_customer(db, name="双击测试公司")
+    db.commit()
+    sign_in(page, "manager1")
+    page.goto(f"{live_server}/customers/{customer.no}/activities/new")
+    page.fill("#date", "2025-01-20")
+    page.fill("#summary", "双击保存的交往记录")
+    _double_click(page, "button.primary:has-text('保存')")
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith(f"/customers/{customer.no}/activities")
+    assert _count(db, select(Activity.id).where(Activity.summary == "双击保存的交往记录")) == 1
+    assert page.locator("text=双击保存的交往记录").count() == 1
+
+
+def test_double_clicking_save_on_a_service_request_records_one_and_starts_one_process(db, user, page, live_server,
+                                                                                      sign_in):
+    customers = ensure_service_data(db, user)
+    db.commit()
+    sign_in(page, "service1")
+    page.goto(f"{live_server}/service/new")
+    page.select_option("#type", "投诉")
+    page.select_option("#customer_id", str(customers["KHT0001"].id))
+    page.fill("#summary", "双击提交的服务请求")
+    page.fill("#request", "客户说点了两下。")
+    _double_click(page, "button.primary:has-text('保存')")
+    page.wait_for_load_state("networkidle")
+    [sr] = db.scalars(select(ServiceRequest).where(ServiceRequest.summary == "双击提交的服务请求")).all()
+    assert page.url.endswith(f"/service/{sr.id}")
+    assert _count(db, select(ProcessInstance.id).where(ProcessInstance.definition_key == "customer_service",
+                                                       ProcessInstance.business_key == str(sr.id))) == 1
+
+
+def test_two_posts_that_both_leave_the_browser_still_save_one(db, page, live_server, sign_in):
+    """Without the busy button (a script blocked, an old page): the form token alone keeps it to one record."""
+    customer = make_customer(db, name="两次提交公司")
+    db.commit()
+    sign_in(page, "manager1")
+    page.goto(f"{live_server}/customers/{customer.no}/activities/new")
+    page.fill("#date", "2025-01-21")
+    page.fill("#summary", "提交两次的交往记录")
+    # The same form (a copy of it, as the browser merges two submissions of one form element) sent to two frames,
+    # so both posts leave the browser.
+    page.evaluate("""() => {
+        const form = document.querySelector('form.form'), twin = form.cloneNode(true);
+        document.body.appendChild(twin);
+        for (const [f, name] of [[form, 'first'], [twin, 'second']]) {
+            const frame = document.createElement('iframe'); frame.name = name; document.body.appendChild(frame);
+            f.target = name;
+        }
+        form.requestSubmit(); twin.requestSubmit();
+    }""")
+    page.wait_for_function("""() => ['first', 'second'].every(n => {
+        const d = document.querySelector(`iframe[name=${n}]`).contentDocument;
+        return d && d.readyState === 'complete' && d.URL.endsWith('/activities'); })""")
+    assert _count(db, select(Activity.id).where(Activity.summary == "提交两次的交往记录")) == 1
+
+
+def test_the_button_is_busy_while_the_form_is_posted_and_usable_after_back(db, page, live_server, sign_in):
+    customer = make_customer(db, name="忙碌按钮公司")
+    db.commit()
+    sign_in(page, "manager1")
+    page.goto(f"{live_server}/customers/{customer.no}/activities/new")
+    page.fill("#date", "2025-01-22")
+    page.fill("#summary", "忙碌状态")
+    # The answer goes to a hidden frame, so this page stays in flight-state for the assertions.
+    page.evaluate("""() => { const f = document.createElement('iframe'); f.name = 'sink'; f.hidden = true;
+                             document.body.appendChild(f); document.querySelector('form.form').target = 'sink'; }""")
+    page.click("button.primary:has-text('保存')")
+    page.wait_for_function("() => document.querySelector('button.primary').disabled")
+    assert page.locator("button.primary").inner_text() == "处理中…"
+    page.click("button.primary", force=True)  # a second click on the busy button posts nothing
+    page.wait_for_function("() => document.querySelector('iframe[name=sink]').contentDocument.readyState === 'complete'"
+                           " && document.querySelector('iframe[name=sink]').contentDocument.URL.endsWith('/activities')")
+    assert _count(db, select(Activity.id).where(Activity.summary == "忙碌状态")) == 1
+    # Back to a page the browser kept: it shows the page again (pageshow) with its buttons usable.
+    page.evaluate("() => window.dispatchEvent(new PageTransitionEvent('pageshow', {persisted: true}))")
+    assert page.locator("button.primary").inner_text() == "保存" and page.locator("button.primary").is_enabled()
