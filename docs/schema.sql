@@ -178,6 +178,22 @@ CREATE INDEX ix_human_task_lane ON human_task (role, created_at, id) INCLUDE (cl
 CREATE INDEX ix_human_task_lane_due ON human_task (role, due_at, id) INCLUDE (claimed_by, created_at) WHERE completed_at IS NULL AND assignee_id IS NULL;
 CREATE INDEX ix_human_task_step ON human_task (process_key, bpmn_id, business_key) INCLUDE (assignee_id, claimed_by) WHERE completed_at IS NULL;
 
+CREATE TABLE idempotency_record (
+	id SERIAL NOT NULL,
+	scope_hash VARCHAR(64) NOT NULL,
+	user_id INTEGER NOT NULL,
+	request_hash VARCHAR(64),
+	status INTEGER NOT NULL,
+	headers JSON,
+	body BYTEA,
+	flashes JSON,
+	created_at TIMESTAMP WITHOUT TIME ZONE NOT NULL,
+	CONSTRAINT pk_idempotency_record PRIMARY KEY (id),
+	CONSTRAINT uq_idempotency_record_scope_hash UNIQUE (scope_hash)
+);
+
+CREATE INDEX ix_idempotency_record_created_at ON idempotency_record (created_at);
+
 CREATE TABLE inventory (
 	id SERIAL NOT NULL,
 	product_id INTEGER NOT NULL,
