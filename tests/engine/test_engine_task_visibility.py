@@ -37,7 +37,7 @@ def _page_answers(client, task_id):
 
 def _page_text(resp):
     """The page without what differs by request anyway (CSRF token, the address the language switch returns to)."""
-    return re.sub(r'<meta name="csrf-token"[^>]*>|name="(csrf_token|next)" value="[^"]*"', "",
+    return re.sub(r'<meta name="csrf-token"[^>]*>|name="(csrf_token|next|_form_token)" value="[^"]*"|nonce="[^"]*"', "",
                   resp.get_data(as_text=True))
 
 
