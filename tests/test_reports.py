@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
+from app.catalog import hooks
 from app.catalog.models import Order, OrderLine, Product
 from app.churn.models import ChurnCase
 from app.customers.models import Customer
@@ -32,6 +33,8 @@ def data(db, user):
                   total=sum(q * p for q, p in lines))
         o.lines = [OrderLine(product_id=prod.id, quantity=q, unit_price=p) for q, p in lines]
         db.add(o)
+        db.flush()
+        hooks.order_created(db, o)  # as the order API and the import do
 
     order("O1", "KH1", date(2025, 3, 1), [(2, Decimal("10")), (1, Decimal("5"))])   # 25
     order("O2", "KH2", date(2025, 4, 1), [(10, Decimal("10"))])                     # 100

@@ -2,19 +2,19 @@
 customer) is older than CHURN_MONTHS and who has no open churn case gets a warning case and a customer_churn
 process in their manager's inbox.
 
-Detection is one set-based query (anti-joins on recent orders and open cases), streamed in batches. The insert goes
-through the partial unique index uq_churn_case_open_customer with ON CONFLICT DO NOTHING: a scan running at the
-same time as another one skips the customers the other took instead of failing or duplicating them.
+Detection is one set-based query (the customers' last order dates, an anti-join on open cases), streamed in
+batches. The insert goes through the partial unique index uq_churn_case_open_customer with ON CONFLICT DO NOTHING:
+a scan running at the same time as another one skips the customers the other took instead of failing or
+duplicating them.
 """
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import exists, func, or_, select, text
+from sqlalchemy import and_, exists, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.catalog.models import Order
 from app.churn.models import OPEN_CHURN_STATUSES, ChurnCase
 from app.customers.models import Customer
 from processes import clock, runtime
@@ -54,15 +54,14 @@ def cutoff_for(now_utc: datetime, *, months: int, tz: str) -> tuple[date, dateti
 def detection_query(cutoff: date, cutoff_utc: datetime):
     """Customers to warn: (id, manager_id, name, last_order_date), by id.
 
-    Two anti-joins: no order since the cutoff (PostgreSQL hashes the recent orders once) and no open case (the
-    partial unique index). The latest order date is then looked up only for the customers found."""
-    recent_order = exists().where(Order.customer_id == Customer.id, Order.order_date >= cutoff)
-    any_order = exists().where(Order.customer_id == Customer.id)
+    The customer's own last order date (kept by the order hook, app/customers/last_order.py) decides, so only the
+    candidates are read, off ix_customer_status_last_order: silent since before the cutoff, or never ordering and
+    a customer since before it. Then an anti-join on the open cases (the partial unique index)."""
     open_case = exists().where(ChurnCase.customer_id == Customer.id, ChurnCase.status.in_(OPEN_CHURN_STATUSES))
-    last_order = select(func.max(Order.order_date)).where(Order.customer_id == Customer.id).scalar_subquery()
-    return (select(Customer.id, Customer.manager_id, Customer.name, last_order.label("last_order_date"))
-            .where(Customer.status == "normal", ~recent_order, ~open_case,
-                   or_(any_order, Customer.created_at < cutoff_utc))  # no order at all: counts from becoming one
+    return (select(Customer.id, Customer.manager_id, Customer.name, Customer.last_order_date)
+            .where(Customer.status == "normal", ~open_case,
+                   or_(Customer.last_order_date < cutoff,
+                       and_(Customer.last_order_date.is_(None), Customer.created_at < cutoff_utc)))
             .order_by(Customer.id))
 
 

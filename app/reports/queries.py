@@ -7,13 +7,33 @@ from app.auth.models import User
 from app.catalog.models import Order, OrderLine
 from app.churn.models import ChurnCase
 from app.customers.models import Customer
+from app.reports.models import ALL_YEARS, CustomerSales
 from app.service.models import ServiceRequest
 
 COMPOSITION_MODES = {"level": Customer.level, "credit": Customer.credit, "satisfaction": Customer.satisfaction}
 
 
 def contribution(*, scope_user_id=None, customer_name=None, year=None):
-    """Per customer: sum of quantity × unit price of its order lines, largest first."""
+    """Per customer: sum of quantity × unit price of its order lines (in cents), largest first.
+
+    Read from customer_sales (one row per customer and year, kept by the order hook); equal to
+    contribution_from_orders, which sums the lines themselves. The customer is outer-joined: it always exists, and
+    the count of an unfiltered page then leaves the customer table out."""
+    stmt = (select(Customer.no, Customer.name, CustomerSales.amount_cents)
+            .select_from(CustomerSales)
+            .outerjoin(Customer, Customer.id == CustomerSales.customer_id)
+            .where(CustomerSales.year == (year or ALL_YEARS))
+            .order_by(CustomerSales.amount_cents.desc(), Customer.no))
+    if customer_name:
+        stmt = stmt.where(Customer.name.contains(customer_name))
+    if scope_user_id is not None:
+        stmt = stmt.where(Customer.manager_id == scope_user_id)
+    return stmt
+
+
+def contribution_from_orders(*, scope_user_id=None, customer_name=None, year=None):
+    """The contribution report's definition over the order lines themselves (the tests and bench/http.py compare
+    the report with it; amounts in currency units, not cents)."""
     amount = func.sum(OrderLine.quantity * OrderLine.unit_price).label("amount")
     stmt = (select(Customer.no, Customer.name, amount)
             .join(Order, Order.customer_id == Customer.id)

@@ -73,9 +73,9 @@ def contribution(db, user, args, page=None):
     else:
         rows = db.execute(stmt.limit(EXPORT_LIMIT)).all()
         top = rows[:20]
-    report.rows = [{"customer_no": no, "customer_name": name, "amount": float(amount or 0)}
-                   for no, name, amount in rows]
-    report.chart = {"x": [r[1] for r in top[:20]], "y": [float(r[2] or 0) for r in top[:20]],
+    report.rows = [{"customer_no": no, "customer_name": name, "amount": amount_cents / 100}
+                   for no, name, amount_cents in rows]
+    report.chart = {"x": [r[1] for r in top[:20]], "y": [r[2] / 100 for r in top[:20]],
                     "y_label": str(_l("Order amount"))}
     return report
 
