@@ -69,12 +69,15 @@ def _insert(db, rows):
     """INSERT … ON CONFLICT (customer_id) WHERE open DO NOTHING RETURNING id, customer_id.
 
     Executed with a parameter list: SQLAlchemy's insertmanyvalues sends multi-row statements from one cached
-    compiled form (building a 1000-row VALUES clause per batch cost 4× more)."""
+    compiled form (building a 1000-row VALUES clause per batch cost 4× more). render_nulls: an ORM bulk insert
+    otherwise leaves out NULL values and splits the batch into one statement per run of rows with the same
+    NULL columns (a never-ordering customer has no last order date)."""
     dialect = db.get_bind().dialect.name
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
     stmt = (insert(ChurnCase)
             .on_conflict_do_nothing(index_elements=["customer_id"], index_where=text(_OPEN_PREDICATE))
-            .returning(ChurnCase.id, ChurnCase.customer_id))
+            .returning(ChurnCase.id, ChurnCase.customer_id)
+            .execution_options(render_nulls=True))
     return db.execute(stmt, rows).all()
 
 
