@@ -25,5 +25,5 @@ def latest_order_date():
 
 
 def refresh(db):
-    db.execute(update(Customer).values(last_order_date=latest_order_date()), execution_options={
-        "synchronize_session": False})
+    """Recompute every customer's date (db: a session or a connection)."""
+    db.execute(update(Customer.__table__).values(last_order_date=latest_order_date()))
