@@ -1,5 +1,5 @@
 """customer_sales (the reports' per customer and year sums) and customer.last_order_date (the churn scan's
-candidates), both backfilled from the orders
+candidates), both backfilled from the orders; ix_customer_composition (the composition report's counts)
 
 The contribution report summed every order line (5M lines: seconds); it now reads `customer_sales`, which the
 order hook keeps (app/reports/sales_totals.py). The churn scan anti-joined every order; it now reads the
@@ -19,6 +19,7 @@ down_revision = '0003'
 branch_labels = None
 depends_on = None
 
+NOT_DELETED = "status <> 'deleted'"
 YEAR = {"postgresql": "CAST(EXTRACT(YEAR FROM o.order_date) AS INTEGER)",
         "sqlite": "CAST(strftime('%Y', o.order_date) AS INTEGER)"}
 
@@ -55,6 +56,8 @@ def upgrade():
     op.create_index('ix_customer_sales_year_amount', 'customer_sales', ['year', 'amount_cents'], unique=False)
     with op.batch_alter_table('customer', schema=None) as batch_op:
         batch_op.create_index('ix_customer_status_last_order', ['status', 'last_order_date'], unique=False)
+        batch_op.create_index('ix_customer_composition', ['level', 'credit', 'satisfaction'], unique=False,
+                              postgresql_where=sa.text(NOT_DELETED), sqlite_where=sa.text(NOT_DELETED))
     if op.get_bind().dialect.name == "postgresql":
         op.execute("ANALYZE customer_sales")
         op.execute("ANALYZE customer")
@@ -62,6 +65,8 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table('customer', schema=None) as batch_op:
+        batch_op.drop_index('ix_customer_composition', postgresql_where=sa.text(NOT_DELETED),
+                            sqlite_where=sa.text(NOT_DELETED))
         batch_op.drop_index('ix_customer_status_last_order')
         batch_op.drop_column('last_order_date')
     op.drop_index('ix_customer_sales_year_amount', table_name='customer_sales')
