@@ -1,5 +1,5 @@
 """Round trips of the hot paths this module's reports and scan own: a change that adds a statement to one of them
-fails here and has to say why (bench/http.py measures their time at scale).
+fails here and has to say why (bench/http_bench.py measures their time at scale).
 
 A request also signs the user in and builds the menu; those statements belong to other paths, so a report's count
 is the difference to a request that passes the same guard and draws the same frame without reading a report

@@ -40,8 +40,8 @@ def contribution(*, scope_user_id=None, customer_name=None, year=None):
 
 
 def contribution_from_orders(*, scope_user_id=None, customer_name=None, year=None):
-    """The contribution report's definition over the order lines themselves (the tests and bench/http.py compare
-    the report with it; amounts in currency units, not cents)."""
+    """The contribution report's definition over the order lines themselves (the tests and bench/http_bench.py
+    compare the report with it; amounts in currency units, not cents)."""
     amount = func.sum(OrderLine.quantity * OrderLine.unit_price).label("amount")
     stmt = (select(Customer.no, Customer.name, amount)
             .join(Order, Order.customer_id == Customer.id)

@@ -1,7 +1,7 @@
 """What users wait for, over HTTP: the app under gunicorn on PostgreSQL, every figure next to a small static file
 served by the same server in the same run (the floor), printed as a ratio to it.
 
-    .venv/bin/python bench/http.py [--db postgresql://root@127.0.0.1:5432/crm_bench] [--scale 1] [--port 8090]
+    .venv/bin/python bench/http_bench.py [--db postgresql://root@127.0.0.1:5432/crm_bench] [--scale 1] [--port 8090]
                                    [--quick] [--seconds 5] [--clients 8]
 
 Starts `gunicorn -w 2 -k gthread --threads 4` on 127.0.0.1:--port (and stops it at the end); the data set is
@@ -19,15 +19,14 @@ Measures, single client unless said:
 - each report's single-client median, and the contribution report's first 200 rows (all years and by year)
   compared with the raw aggregate over the order lines, whose own time is printed too.
 Bounded: fixed counts and durations (--quick: a few seconds in all). Figures are printed; nothing is asserted.
+
+Not named bench/http.py: run as a script, every file in bench/ has this folder first on sys.path, where a module
+named `http` would shadow the standard library's package for all of them (datagen.py and werkzeug's imports broke).
 """
 import sys
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent
-ROOT = BENCH.parent
-# Run as a script, this file's folder heads sys.path and this module would shadow the standard library's `http`
-# package: take the folder out before anything imports http.client.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH]
+ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import argparse  # noqa: E402
@@ -47,7 +46,7 @@ SQL_HEADER = "X-Bench-SQL"
 STATIC = "/static/favicon.svg"
 
 
-# --- the server side: the app with a statement counter (gunicorn imports this module as bench.http) ------------
+# --- the server side: the app with a statement counter (gunicorn imports this module as bench.http_bench) ------
 
 def wsgi():
     """gunicorn's application: the CRM, each response carrying the number of SQL statements its request sent."""
@@ -192,7 +191,7 @@ def start_server(url, port):
     env = {**os.environ, "DATABASE_URL": url, "DEPLOY_MODELS_AT_START": "0", "SECRET_KEY": "bench-http",
            "PYTHONPATH": str(ROOT)}
     server = subprocess.Popen([str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", "2", "-k", "gthread", "--threads", "4",
-                               "-b", f"127.0.0.1:{port}", "--log-level", "warning", "bench.http:wsgi()"],
+                               "-b", f"127.0.0.1:{port}", "--log-level", "warning", "bench.http_bench:wsgi()"],
                               cwd=str(ROOT), env=env)
     for _ in range(600):
         try:
@@ -283,7 +282,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="a small run: few requests, 1 s per concurrent figure")
     args = ap.parse_args()
     if not args.db.startswith("postgresql"):
-        raise SystemExit("bench/http.py runs on PostgreSQL")
+        raise SystemExit("bench/http_bench.py runs on PostgreSQL")
     seconds = 1.0 if args.quick else args.seconds
     n_seq, n_tasks, n_flows, n_report = (30, 20, 5, 5) if args.quick else (300, 200, 40, 20)
 
