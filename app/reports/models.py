@@ -24,3 +24,11 @@ class CustomerSales(Base):
     amount_cents: Mapped[int] = mapped_column(BigInteger)  # sum(quantity × unit_price) × 100
     orders: Mapped[int] = mapped_column(Integer)
     lines: Mapped[int] = mapped_column(Integer)
+
+
+class SalesYear(Base):
+    """How many customers have a customer_sales row for the year (ALL_YEARS: at all): the unfiltered
+    contribution report's total, read as one row instead of counting ~1M rows. Kept with customer_sales."""
+    __tablename__ = "sales_year"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    customers: Mapped[int] = mapped_column(Integer)

@@ -8,7 +8,7 @@ from app.catalog.models import Order, OrderLine
 from app.churn.models import ChurnCase
 from app.customers.models import Customer
 from app.customers.search import _contains as customer_name_contains
-from app.reports.models import ALL_YEARS, CustomerSales
+from app.reports.models import ALL_YEARS, CustomerSales, SalesYear
 from app.service.models import ServiceRequest
 
 def _name_contains(text):
@@ -37,6 +37,11 @@ def contribution(*, scope_user_id=None, customer_name=None, year=None):
     if scope_user_id is not None:
         stmt = stmt.where(Customer.manager_id == scope_user_id)
     return stmt
+
+
+def contribution_total(*, year=None):
+    """The number of rows of the unfiltered contribution report (customers with orders in the year, or at all)."""
+    return select(func.coalesce(func.max(SalesYear.customers), 0)).where(SalesYear.year == (year or ALL_YEARS))
 
 
 def contribution_from_orders(*, scope_user_id=None, customer_name=None, year=None):

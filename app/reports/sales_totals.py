@@ -2,7 +2,8 @@
 
 `record_order` is the order hook: every new order (API or import) adds its sum to its customer's row for the
 order's year and to the all-years row, in the creating transaction, as one upsert (two senders of orders for the
-same customer add up under the row lock; neither is lost). `rebuild` recomputes everything from the lines: for
+same customer add up under the row lock; neither is lost). The per-year customer counts (sales_year) follow
+in the same transaction. `rebuild` recomputes everything from the lines: for
 bulk loads that bypass the hook (the demo seed, bench/datagen.py) and as the definition the migration backfills.
 Orders are never changed or physically deleted in the CRM; a customer's logical deletion keeps its orders in
 the report, so nothing else moves the sums.
@@ -13,7 +14,7 @@ from sqlalchemy import BigInteger, Integer, cast, delete, extract, func, insert,
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.catalog.models import Order, OrderLine
-from app.reports.models import ALL_YEARS, CustomerSales
+from app.reports.models import ALL_YEARS, CustomerSales, SalesYear
 
 _UPSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
@@ -23,16 +24,27 @@ def cents(quantity, unit_price) -> int:
     return int((Decimal(quantity) * Decimal(unit_price) * 100).to_integral_value())
 
 
+def _upsert(db, model, rows, keys, added):
+    """INSERT rows, or add their `added` columns to the existing row with the same keys (under its row lock)."""
+    stmt = _UPSERT[db.get_bind().dialect.name](model).values(rows)
+    table = model.__table__
+    return stmt.on_conflict_do_update(index_elements=[table.c[k] for k in keys],
+                                      set_={name: table.c[name] + stmt.excluded[name] for name in added})
+
+
 def record_order(db, order):
-    """Order hook: add a new order to its customer's year and all-years rows (one statement)."""
+    """Order hook: add a new order to its customer's year and all-years rows (one statement). A row whose order
+    count is now 1 was created by this order: its customer is new to that year's total (sales_year, a second
+    statement only then)."""
     amount = sum(cents(line.quantity, line.unit_price) for line in order.lines)
     rows = [{"customer_id": order.customer_id, "year": year, "amount_cents": amount, "orders": 1,
              "lines": len(order.lines)} for year in (order.order_date.year, ALL_YEARS)]
-    stmt = _UPSERT[db.get_bind().dialect.name](CustomerSales).values(rows)
-    table = CustomerSales.__table__
-    db.execute(stmt.on_conflict_do_update(
-        index_elements=[table.c.customer_id, table.c.year],
-        set_={name: table.c[name] + stmt.excluded[name] for name in ("amount_cents", "orders", "lines")}))
+    stmt = _upsert(db, CustomerSales, rows, ("customer_id", "year"), ("amount_cents", "orders", "lines"))
+    new_years = [year for year, orders in db.execute(stmt.returning(CustomerSales.year, CustomerSales.orders))
+                 if orders == 1]
+    if new_years:
+        db.execute(_upsert(db, SalesYear, [{"year": year, "customers": 1} for year in sorted(new_years)], ("year",),
+                           ("customers",)))
 
 
 def line_cents():
@@ -54,3 +66,6 @@ def rebuild(db):
                         func.sum(CustomerSales.orders), func.sum(CustomerSales.lines))
                  .where(CustomerSales.year != ALL_YEARS).group_by(CustomerSales.customer_id))
     db.execute(insert(CustomerSales).from_select(columns, all_years))
+    db.execute(delete(SalesYear))
+    db.execute(insert(SalesYear).from_select(["year", "customers"], select(CustomerSales.year, func.count())
+                                             .group_by(CustomerSales.year)))

@@ -1,5 +1,6 @@
 """customer_sales (the reports' per customer and year sums) and customer.last_order_date (the churn scan's
-candidates), both backfilled from the orders; ix_customer_composition (the composition report's counts)
+candidates), both backfilled from the orders; sales_year (customers per year: the unfiltered report's total);
+ix_customer_composition (the composition report's counts)
 
 The contribution report summed every order line (5M lines: seconds); it now reads `customer_sales`, which the
 order hook keeps (app/reports/sales_totals.py). The churn scan anti-joined every order; it now reads the
@@ -35,6 +36,12 @@ def upgrade():
         sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_customer_sales_customer_id_customer')),
         sa.PrimaryKeyConstraint('customer_id', 'year', name=op.f('pk_customer_sales')),
     )
+    op.create_table(
+        'sales_year',
+        sa.Column('year', sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column('customers', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('year', name=op.f('pk_sales_year')),
+    )
     with op.batch_alter_table('customer', schema=None) as batch_op:
         batch_op.add_column(sa.Column('last_order_date', sa.Date(), nullable=True))
 
@@ -49,6 +56,7 @@ def upgrade():
         INSERT INTO customer_sales (customer_id, year, amount_cents, orders, lines)
         SELECT customer_id, 0, SUM(amount_cents), SUM(orders), SUM(lines) FROM customer_sales
         GROUP BY customer_id""")
+    op.execute("INSERT INTO sales_year (year, customers) SELECT year, COUNT(*) FROM customer_sales GROUP BY year")
     op.execute("""
         UPDATE customer SET last_order_date =
             (SELECT MAX(o.order_date) FROM customer_order o WHERE o.customer_id = customer.id)""")
@@ -70,4 +78,5 @@ def downgrade():
         batch_op.drop_index('ix_customer_status_last_order')
         batch_op.drop_column('last_order_date')
     op.drop_index('ix_customer_sales_year_amount', table_name='customer_sales')
+    op.drop_table('sales_year')
     op.drop_table('customer_sales')
