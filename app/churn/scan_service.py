@@ -12,8 +12,9 @@ from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import and_, exists, or_, select, text
+from sqlalchemy import exists, select, text, union_all
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
 
 from app.churn.models import OPEN_CHURN_STATUSES, ChurnCase
 from app.customers.models import Customer
@@ -55,13 +56,21 @@ def detection_query(cutoff: date, cutoff_utc: datetime):
     """Customers to warn: (id, manager_id, name, last_order_date), by id.
 
     The customer's own last order date (kept by the order hook, app/customers/last_order.py) decides, so only the
-    candidates are read, off ix_customer_status_last_order: silent since before the cutoff, or never ordering and
-    a customer since before it. Then an anti-join on the open cases (the partial unique index)."""
-    open_case = exists().where(ChurnCase.customer_id == Customer.id, ChurnCase.status.in_(OPEN_CHURN_STATUSES))
+    candidates are read: normal customers silent since before the cutoff, and those who never ordered and were
+    customers before it, as two ranges of ix_customer_status_last_order (on PostgreSQL from the index alone: it
+    includes id and created_at). Then an anti-join on the open cases (hashed), and the customer rows only for the
+    few left. At 1M customers with 214k silent ones, all warned already, this is 0.2 s against 0.7 s for the same
+    conditions as one OR over the customer rows (bench/README.md)."""
+    silent = aliased(Customer)
+    candidate = union_all(
+        select(silent.id.label("id")).where(silent.status == "normal", silent.last_order_date < cutoff),
+        select(silent.id).where(silent.status == "normal", silent.last_order_date.is_(None),
+                                silent.created_at < cutoff_utc)).cte("churn_candidate")
+    open_case = exists().where(ChurnCase.customer_id == candidate.c.id,
+                               ChurnCase.status.in_(OPEN_CHURN_STATUSES))
+    uncovered = select(candidate.c.id).where(~open_case).subquery("uncovered")
     return (select(Customer.id, Customer.manager_id, Customer.name, Customer.last_order_date)
-            .where(Customer.status == "normal", ~open_case,
-                   or_(Customer.last_order_date < cutoff,
-                       and_(Customer.last_order_date.is_(None), Customer.created_at < cutoff_utc)))
+            .join(uncovered, uncovered.c.id == Customer.id)
             .order_by(Customer.id))
 
 

@@ -31,8 +31,9 @@ class Customer(Base):
     __tablename__ = "customer"
     __table_args__ = (Index("ix_customer_manager_status", "manager_id", "status"),
                       # The churn scan's candidates: normal customers silent since before the cutoff (or never
-                      # ordering, NULL), read off this index instead of every customer's orders.
-                      Index("ix_customer_status_last_order", "status", "last_order_date"),
+                      # ordering, NULL), read off this index alone instead of every customer's orders.
+                      Index("ix_customer_status_last_order", "status", "last_order_date",
+                            postgresql_include=["id", "created_at"]),
                       # The composition report counts customers by one of these, deleted ones left out: from
                       # this index alone (an index-only scan) instead of the customer rows.
                       Index("ix_customer_composition", "level", "credit", "satisfaction",

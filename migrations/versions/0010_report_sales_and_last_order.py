@@ -63,7 +63,8 @@ def upgrade():
     # Indexes after the backfill: built once instead of kept row by row.
     op.create_index('ix_customer_sales_year_amount', 'customer_sales', ['year', 'amount_cents'], unique=False)
     with op.batch_alter_table('customer', schema=None) as batch_op:
-        batch_op.create_index('ix_customer_status_last_order', ['status', 'last_order_date'], unique=False)
+        batch_op.create_index('ix_customer_status_last_order', ['status', 'last_order_date'], unique=False,
+                              postgresql_include=['id', 'created_at'])
         batch_op.create_index('ix_customer_composition', ['level', 'credit', 'satisfaction'], unique=False,
                               postgresql_where=sa.text(NOT_DELETED), sqlite_where=sa.text(NOT_DELETED))
     if op.get_bind().dialect.name == "postgresql":
