@@ -103,6 +103,15 @@ def test_every_contribution_report_equals_the_sum_over_the_order_lines(db, api, 
     assert [(r["customer_no"], r["amount"]) for r in body["items"]] == \
         [(no, _cents(amount) / 100) for no, _name, amount in expected]
     assert body["total"] == len(expected)
+    for query in ("customer_name=%E5%85%AC%E5%8F%B8", "customer_name=%E7%94%B2&year=2025"):  # 公司, 甲: filtered
+        for page in (1, 2, 99):
+            body = client.get(f"/api/v1/reports/contribution?{query}&per_page=4&page={page}",
+                              headers=headers).get_json()
+            name, year = ("公司", None) if "year" not in query else ("甲", 2025)
+            expected = db.execute(queries.contribution_from_orders(customer_name=name, year=year)).all()
+            shown = (min(page, -(-len(expected) // 4)) - 1) * 4
+            assert body["total"] == len(expected) and [r["customer_no"] for r in body["items"]] == \
+                [no for no, _name, _amount in expected[shown:shown + 4]], (query, page)
 
 
 def test_the_rebuild_of_bulk_loads_gives_the_same_rows_as_the_hook(db, shop):

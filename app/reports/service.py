@@ -69,7 +69,7 @@ def contribution(db, user, args, page=None):
                      ("amount", _l("Order amount"))], [], paginated=True)
     if page:
         if customer_name or scope is not None:
-            report.page = paginate(db, stmt, page[0], page[1], scalars=False)
+            report.page = _page_counted_in_one_pass(db, stmt, *page)
         else:  # every customer with orders: their number is kept (sales_year), not counted
             report.page = _page(db, stmt, db.scalar(queries.contribution_total(year=year)), *page)
         rows = report.page.items
@@ -89,6 +89,19 @@ def _page(db, stmt, total, page, per_page):
     page = min(page, max(1, math.ceil(total / per_page)))
     items = db.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
     return Page(items=items, total=total, page=page, per_page=per_page)
+
+
+def _page_counted_in_one_pass(db, stmt, page, per_page):
+    """A page of `stmt` and its number of rows from one statement (count(*) over the window): the sort by amount
+    reads every match anyway, a separate count would read them all a second time (a name 25,000 customers
+    contain, at 1M customers: 120 ms more)."""
+    rows = db.execute(stmt.add_columns(func.count().over().label("total"))
+                      .limit(per_page).offset((page - 1) * per_page)).all()
+    if rows:
+        return Page(items=[tuple(r)[:-1] for r in rows], total=rows[0].total, page=page, per_page=per_page)
+    if page == 1:
+        return Page(items=[], total=0, page=1, per_page=per_page)
+    return paginate(db, stmt, page, per_page, scalars=False)  # past the end: paginate clamps to the last page
 
 
 def composition(db, user, args, page=None):
