@@ -147,3 +147,12 @@ def test_dashboards_name_roles_and_count_in_whole_numbers(login, data, db, user)
     assert "<td>客户经理</td>" in row and "customer_manager" not in row
     # one opportunity in one column: the axis must not step by fractions (labels "0, 0, 1, 1")
     assert '"min_interval":1' in html
+
+
+def test_a_customer_name_in_the_chart_cannot_end_its_script(login, data, db):
+    data["KH1"].name = "</script><script>alert(1)</script>"
+    db.flush()
+    html = login("supervisor").get("/reports/contribution").get_data(as_text=True)
+    assert "<script>alert(1)" not in html
+    assert "\\u003c/script\\u003e\\u003cscript\\u003ealert(1)" in html  # the chart's bar label, escaped for JS
+    assert "&lt;/script&gt;&lt;script&gt;alert(1)" in html              # the table cell, escaped for HTML

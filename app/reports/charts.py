@@ -24,8 +24,11 @@ _PLACEHOLDER = re.compile("|".join(re.escape(p) for p in (_LABELS, _HEIGHTS, _TA
 
 def _script_json(value):
     """JSON that is safe inside <script>: no '<', '>' or '&' (so no '</script>' or '<!--' from the data)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c").replace(">", "\\u003e") \
-        .replace("&", "\\u0026").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
+                          ("\u2029", "\\u2029")):
+        text = text.replace(char, escaped)
+    return text
 
 
 @lru_cache(maxsize=256)

@@ -115,7 +115,8 @@ def composition(db, user, args, page=None):
         rows.append({"bucket": bucket, "label": label, "count": count})
     return Report("composition", str(_l("Customer composition")),
                   [("label", _l("Group")), ("count", _l("Number of customers"))], rows,
-                  {"x": [r["label"] for r in rows], "y": [r["count"] for r in rows], "y_label": str(_l("Number of customers"))})
+                  {"x": [r["label"] for r in rows], "y": [r["count"] for r in rows],
+                   "y_label": str(_l("Number of customers"))})
 
 
 def service(db, user, args, page=None):
