@@ -9,7 +9,7 @@ from app import DOMAINS, domain_module
 from app.db import db_session
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED_ORDER = ["auth", "catalog", "customers", "sales", "churn", "service", "processes_ui"]
+SEED_ORDER = ["auth", "catalog", "customers", "reports", "sales", "churn", "service", "processes_ui"]
 
 
 def alembic_config(url):

@@ -9,7 +9,8 @@ customer managers bench_mgr001… (password "demo", like manager1). Prints the t
 
 Shape, for the churn scan: customers 0–87 % order all along (a few still fall silent by chance), 87–95 % stopped
 ordering 6–36 months ago, the last 5 % never ordered; all became customers 3–6 years ago; 2 % are lost and 1 %
-deleted. Orders favour the lower customer numbers (big customers), 1–7 lines each; totals are stored.
+deleted. Orders favour the lower customer numbers (big customers), 1–7 lines each; totals are stored, and so are
+what the order hook keeps (the reports' sums per customer and year, each customer's last order date).
 
 Data is kept between runs (a second run with data present does nothing); --rebuild drops everything first.
 Other benchmarks call generate(url, scale=...) and get the row counts back.
@@ -218,6 +219,16 @@ def _orders(conn, n_orders, timer):
                           "(SELECT max(id) FROM customer_order))"))
 
 
+def _order_figures(conn, timer):
+    """What the order hook keeps in service, recomputed by the app's own functions: the reports' per customer and
+    year sums (customer_sales) and every customer's last order date (the churn scan's candidates)."""
+    from app.customers import last_order
+    from app.reports import sales_totals
+    with timer.step("sales per customer and year, last order dates"):
+        sales_totals.rebuild(conn)
+        last_order.refresh(conn)
+
+
 def generate(url, *, scale=1.0, managers=50, rebuild=False, quiet=False):
     """Fill the database at `url` (created if missing) and return {table: rows}. Nothing is generated when
     customers are present, unless rebuild."""
@@ -239,6 +250,7 @@ def generate(url, *, scale=1.0, managers=50, rebuild=False, quiet=False):
             _contacts_and_activities(conn, timer)
             with _indexes_dropped(conn, ("customer_order", "order_line"), timer):
                 _orders(conn, n_orders, timer)
+            _order_figures(conn, timer)
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn, timer.step("VACUUM ANALYZE"):
             conn.execute(text("VACUUM ANALYZE"))
         if not quiet:

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from app.catalog.models import Order
+from app.customers import last_order
 from app.customers.models import Customer
 from processes import clock
 
@@ -23,7 +24,8 @@ def make_customer(db, *, name=None, manager=None, created_at=None, status="norma
     db.add(cust)
     db.flush()
     for i, day in enumerate(orders):
-        add_order(db, cust, day, suffix=i)
+        # The customer's last order date as the order hook keeps it (what the scan reads).
+        last_order.record_order(db, add_order(db, cust, day, suffix=i))
     return cust
 
 

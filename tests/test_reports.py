@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
+from app.catalog import hooks
 from app.catalog.models import Order, OrderLine, Product
 from app.churn.models import ChurnCase
 from app.customers.models import Customer
@@ -32,6 +33,8 @@ def data(db, user):
                   total=sum(q * p for q, p in lines))
         o.lines = [OrderLine(product_id=prod.id, quantity=q, unit_price=p) for q, p in lines]
         db.add(o)
+        db.flush()
+        hooks.order_created(db, o)  # as the order API and the import do
 
     order("O1", "KH1", date(2025, 3, 1), [(2, Decimal("10")), (1, Decimal("5"))])   # 25
     order("O2", "KH2", date(2025, 4, 1), [(10, Decimal("10"))])                     # 100
@@ -144,3 +147,12 @@ def test_dashboards_name_roles_and_count_in_whole_numbers(login, data, db, user)
     assert "<td>客户经理</td>" in row and "customer_manager" not in row
     # one opportunity in one column: the axis must not step by fractions (labels "0, 0, 1, 1")
     assert '"min_interval":1' in html
+
+
+def test_a_customer_name_in_the_chart_cannot_end_its_script(login, data, db):
+    data["KH1"].name = "</script><script>alert(1)</script>"
+    db.flush()
+    html = login("supervisor").get("/reports/contribution").get_data(as_text=True)
+    assert "<script>alert(1)" not in html
+    assert "\\u003c/script\\u003e\\u003cscript\\u003ealert(1)" in html  # the chart's bar label, escaped for JS
+    assert "&lt;/script&gt;&lt;script&gt;alert(1)" in html              # the table cell, escaped for HTML

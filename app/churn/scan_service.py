@@ -2,19 +2,20 @@
 customer) is older than CHURN_MONTHS and who has no open churn case gets a warning case and a customer_churn
 process in their manager's inbox.
 
-Detection is one set-based query (anti-joins on recent orders and open cases), streamed in batches. The insert goes
-through the partial unique index uq_churn_case_open_customer with ON CONFLICT DO NOTHING: a scan running at the
-same time as another one skips the customers the other took instead of failing or duplicating them.
+Detection is one set-based query (the customers' last order dates, an anti-join on open cases), streamed in
+batches. The insert goes through the partial unique index uq_churn_case_open_customer with ON CONFLICT DO NOTHING:
+a scan running at the same time as another one skips the customers the other took instead of failing or
+duplicating them.
 """
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import exists, func, or_, select, text
+from sqlalchemy import exists, select, text, union_all
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
 
-from app.catalog.models import Order
 from app.churn.models import OPEN_CHURN_STATUSES, ChurnCase
 from app.customers.models import Customer
 from app.churn.process import KEY as PROCESS_KEY
@@ -55,15 +56,22 @@ def cutoff_for(now_utc: datetime, *, months: int, tz: str) -> tuple[date, dateti
 def detection_query(cutoff: date, cutoff_utc: datetime):
     """Customers to warn: (id, manager_id, name, last_order_date), by id.
 
-    Two anti-joins: no order since the cutoff (PostgreSQL hashes the recent orders once) and no open case (the
-    partial unique index). The latest order date is then looked up only for the customers found."""
-    recent_order = exists().where(Order.customer_id == Customer.id, Order.order_date >= cutoff)
-    any_order = exists().where(Order.customer_id == Customer.id)
-    open_case = exists().where(ChurnCase.customer_id == Customer.id, ChurnCase.status.in_(OPEN_CHURN_STATUSES))
-    last_order = select(func.max(Order.order_date)).where(Order.customer_id == Customer.id).scalar_subquery()
-    return (select(Customer.id, Customer.manager_id, Customer.name, last_order.label("last_order_date"))
-            .where(Customer.status == "normal", ~recent_order, ~open_case,
-                   or_(any_order, Customer.created_at < cutoff_utc))  # no order at all: counts from becoming one
+    The customer's own last order date (kept by the order hook, app/customers/last_order.py) decides, so only the
+    candidates are read: normal customers silent since before the cutoff, and those who never ordered and were
+    customers before it, as two ranges of ix_customer_status_last_order (on PostgreSQL from the index alone: it
+    includes id and created_at). Then an anti-join on the open cases (hashed), and the customer rows only for the
+    few left. At 1M customers with 214k silent ones, all warned already, this is 0.2 s against 0.7 s for the same
+    conditions as one OR over the customer rows (bench/README.md)."""
+    silent = aliased(Customer)
+    candidate = union_all(
+        select(silent.id.label("id")).where(silent.status == "normal", silent.last_order_date < cutoff),
+        select(silent.id).where(silent.status == "normal", silent.last_order_date.is_(None),
+                                silent.created_at < cutoff_utc)).cte("churn_candidate")
+    open_case = exists().where(ChurnCase.customer_id == candidate.c.id,
+                               ChurnCase.status.in_(OPEN_CHURN_STATUSES))
+    uncovered = select(candidate.c.id).where(~open_case).subquery("uncovered")
+    return (select(Customer.id, Customer.manager_id, Customer.name, Customer.last_order_date)
+            .join(uncovered, uncovered.c.id == Customer.id)
             .order_by(Customer.id))
 
 
@@ -71,12 +79,15 @@ def _insert(db, rows):
     """INSERT … ON CONFLICT (customer_id) WHERE open DO NOTHING RETURNING id, customer_id.
 
     Executed with a parameter list: SQLAlchemy's insertmanyvalues sends multi-row statements from one cached
-    compiled form (building a 1000-row VALUES clause per batch cost 4× more)."""
+    compiled form (building a 1000-row VALUES clause per batch cost 4× more). render_nulls: an ORM bulk insert
+    otherwise leaves out NULL values and splits the batch into one statement per run of rows with the same
+    NULL columns (a never-ordering customer has no last order date)."""
     dialect = db.get_bind().dialect.name
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
     stmt = (insert(ChurnCase)
             .on_conflict_do_nothing(index_elements=["customer_id"], index_where=text(_OPEN_PREDICATE))
-            .returning(ChurnCase.id, ChurnCase.customer_id))
+            .returning(ChurnCase.id, ChurnCase.customer_id)
+            .execution_options(render_nulls=True))
     return db.execute(stmt, rows).all()
 
 

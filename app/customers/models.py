@@ -1,7 +1,8 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Table, Text, event, func, null
+from sqlalchemy import (Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Table, Text, event, func, null,
+                        text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, only_on
@@ -29,6 +30,14 @@ def chars_index(name, column):
 class Customer(Base):
     __tablename__ = "customer"
     __table_args__ = (Index("ix_customer_manager_status", "manager_id", "status"),
+                      # The churn scan's candidates: normal customers silent since before the cutoff (or never
+                      # ordering, NULL), read off this index alone instead of every customer's orders.
+                      Index("ix_customer_status_last_order", "status", "last_order_date",
+                            postgresql_include=["id", "created_at"]),
+                      # The composition report counts customers by one of these, deleted ones left out: from
+                      # this index alone (an index-only scan) instead of the customer rows.
+                      Index("ix_customer_composition", "level", "credit", "satisfaction",
+                            postgresql_where=text("status <> 'deleted'"), sqlite_where=text("status <> 'deleted'")),
                       search_index("ix_customer_no_search", "no"), search_index("ix_customer_name_search", "name"))
     id: Mapped[int] = mapped_column(primary_key=True)
     no: Mapped[str] = mapped_column(String(20), unique=True)  # KH + yyMMdd + sequence
@@ -53,6 +62,9 @@ class Customer(Base):
     national_tax_no: Mapped[str | None] = mapped_column(String(50))
     status: Mapped[str] = mapped_column(String(10), default="normal", index=True)  # normal | lost | deleted
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # The date of the customer's latest order (None: never ordered), kept by the order hook
+    # (app/customers/last_order.py) in the transaction that records the order.
+    last_order_date: Mapped[date | None] = mapped_column(Date)
     manager = relationship("User", lazy="joined")
     contacts: Mapped[list["Contact"]] = relationship(back_populates="customer", order_by="Contact.id")
 

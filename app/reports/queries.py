@@ -7,13 +7,46 @@ from app.auth.models import User
 from app.catalog.models import Order, OrderLine
 from app.churn.models import ChurnCase
 from app.customers.models import Customer
+from app.customers.search import _contains as customer_name_contains
+from app.reports.models import ALL_YEARS, CustomerSales, SalesYear
 from app.service.models import ServiceRequest
+
+def _name_contains(text):
+    """The customer name contains the text: the customer search's condition (case-insensitive for letters with a
+    case; on PostgreSQL 1–2 characters are narrowed by the name's characters index, longer texts by its trigram
+    index), so a report's name filter finds what the customer list finds, without reading every customer."""
+    return customer_name_contains(Customer.name, text, chars_index=True)
+
 
 COMPOSITION_MODES = {"level": Customer.level, "credit": Customer.credit, "satisfaction": Customer.satisfaction}
 
 
 def contribution(*, scope_user_id=None, customer_name=None, year=None):
-    """Per customer: sum of quantity × unit price of its order lines, largest first."""
+    """Per customer: sum of quantity × unit price of its order lines (in cents), largest first.
+
+    Read from customer_sales (one row per customer and year, kept by the order hook); equal to
+    contribution_from_orders, which sums the lines themselves. The customer is outer-joined: it always exists, and
+    the count of an unfiltered page then leaves the customer table out."""
+    stmt = (select(Customer.no, Customer.name, CustomerSales.amount_cents)
+            .select_from(CustomerSales)
+            .outerjoin(Customer, Customer.id == CustomerSales.customer_id)
+            .where(CustomerSales.year == (year or ALL_YEARS))
+            .order_by(CustomerSales.amount_cents.desc(), Customer.no))
+    if customer_name:
+        stmt = stmt.where(_name_contains(customer_name))
+    if scope_user_id is not None:
+        stmt = stmt.where(Customer.manager_id == scope_user_id)
+    return stmt
+
+
+def contribution_total(*, year=None):
+    """The number of rows of the unfiltered contribution report (customers with orders in the year, or at all)."""
+    return select(func.coalesce(func.max(SalesYear.customers), 0)).where(SalesYear.year == (year or ALL_YEARS))
+
+
+def contribution_from_orders(*, scope_user_id=None, customer_name=None, year=None):
+    """The contribution report's definition over the order lines themselves (the tests and bench/http_bench.py
+    compare the report with it; amounts in currency units, not cents)."""
     amount = func.sum(OrderLine.quantity * OrderLine.unit_price).label("amount")
     stmt = (select(Customer.no, Customer.name, amount)
             .join(Order, Order.customer_id == Customer.id)
@@ -21,7 +54,7 @@ def contribution(*, scope_user_id=None, customer_name=None, year=None):
             .group_by(Customer.id, Customer.no, Customer.name)
             .order_by(amount.desc(), Customer.no))
     if customer_name:
-        stmt = stmt.where(Customer.name.contains(customer_name))
+        stmt = stmt.where(_name_contains(customer_name))
     if year:
         stmt = stmt.where(Order.order_date >= date(year, 1, 1), Order.order_date < date(year + 1, 1, 1))
     if scope_user_id is not None:
@@ -30,8 +63,10 @@ def contribution(*, scope_user_id=None, customer_name=None, year=None):
 
 
 def composition(*, mode="level", scope_user_id=None):
+    """Customers (not deleted) per level, credit or satisfaction. count(*) and the column alone: PostgreSQL
+    counts them off ix_customer_composition without reading the customer rows."""
     col = COMPOSITION_MODES[mode]
-    stmt = (select(col.label("bucket"), func.count(Customer.id).label("count"))
+    stmt = (select(col.label("bucket"), func.count().label("count"))
             .where(Customer.status != "deleted").group_by(col).order_by(col))
     if scope_user_id is not None:
         stmt = stmt.where(Customer.manager_id == scope_user_id)
@@ -59,7 +94,7 @@ def churn(*, customer_name=None, manager_id=None, scope_user_id=None):
             .where(ChurnCase.status == "confirmed")
             .order_by(ChurnCase.confirmed_at.desc(), ChurnCase.id.desc()))
     if customer_name:
-        stmt = stmt.where(Customer.name.contains(customer_name))
+        stmt = stmt.where(_name_contains(customer_name))
     if manager_id:
         stmt = stmt.where(ChurnCase.manager_id == manager_id)
     if scope_user_id is not None:

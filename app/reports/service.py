@@ -1,4 +1,5 @@
 """The four reports and the dashboards: parameters in, rows and chart series out. Views and API share them."""
+import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -7,7 +8,7 @@ from sqlalchemy import func, select
 
 from app.auth.guard import sees_all
 from app.common.errors import ValidationFailed
-from app.common.listing import EXPORT_LIMIT, paginate
+from app.common.listing import EXPORT_LIMIT, Page, paginate
 from app.reports import queries
 from app.sales.models import Opportunity
 from app.service.models import ServiceRequest
@@ -61,23 +62,46 @@ def _date(args, name):
 def contribution(db, user, args, page=None):
     """Largest first; the table is paginated when `page` is given, the chart shows the top 20."""
     year = _int(args, "year", 1990, 2100)
-    stmt = queries.contribution(scope_user_id=_scope(user), customer_name=(args.get("customer_name") or "").strip(),
-                                year=year)
+    scope, customer_name = _scope(user), (args.get("customer_name") or "").strip()
+    stmt = queries.contribution(scope_user_id=scope, customer_name=customer_name, year=year)
     report = Report("contribution", str(_l("Customer contribution")),
                     [("customer_no", _l("Customer no.")), ("customer_name", _l("Customer")),
                      ("amount", _l("Order amount"))], [], paginated=True)
     if page:
-        report.page = paginate(db, stmt, page[0], page[1], scalars=False)
+        if customer_name or scope is not None:
+            report.page = _page_counted_in_one_pass(db, stmt, *page)
+        else:  # every customer with orders: their number is kept (sales_year), not counted
+            report.page = _page(db, stmt, db.scalar(queries.contribution_total(year=year)), *page)
         rows = report.page.items
         top = rows if page[0] == 1 and page[1] >= 20 else db.execute(stmt.limit(20)).all()
     else:
         rows = db.execute(stmt.limit(EXPORT_LIMIT)).all()
         top = rows[:20]
-    report.rows = [{"customer_no": no, "customer_name": name, "amount": float(amount or 0)}
-                   for no, name, amount in rows]
-    report.chart = {"x": [r[1] for r in top[:20]], "y": [float(r[2] or 0) for r in top[:20]],
+    report.rows = [{"customer_no": no, "customer_name": name, "amount": amount_cents / 100}
+                   for no, name, amount_cents in rows]
+    report.chart = {"x": [r[1] for r in top[:20]], "y": [r[2] / 100 for r in top[:20]],
                     "y_label": str(_l("Order amount"))}
     return report
+
+
+def _page(db, stmt, total, page, per_page):
+    """A page of `stmt` whose number of rows is known (as common.listing.paginate, without its count)."""
+    page = min(page, max(1, math.ceil(total / per_page)))
+    items = db.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(items=items, total=total, page=page, per_page=per_page)
+
+
+def _page_counted_in_one_pass(db, stmt, page, per_page):
+    """A page of `stmt` and its number of rows from one statement (count(*) over the window): the sort by amount
+    reads every match anyway, a separate count would read them all a second time (a name 25,000 customers
+    contain, at 1M customers: 120 ms more)."""
+    rows = db.execute(stmt.add_columns(func.count().over().label("total"))
+                      .limit(per_page).offset((page - 1) * per_page)).all()
+    if rows:
+        return Page(items=[tuple(r)[:-1] for r in rows], total=rows[0].total, page=page, per_page=per_page)
+    if page == 1:
+        return Page(items=[], total=0, page=1, per_page=per_page)
+    return paginate(db, stmt, page, per_page, scalars=False)  # past the end: paginate clamps to the last page
 
 
 def composition(db, user, args, page=None):
@@ -91,7 +115,8 @@ def composition(db, user, args, page=None):
         rows.append({"bucket": bucket, "label": label, "count": count})
     return Report("composition", str(_l("Customer composition")),
                   [("label", _l("Group")), ("count", _l("Number of customers"))], rows,
-                  {"x": [r["label"] for r in rows], "y": [r["count"] for r in rows], "y_label": str(_l("Number of customers"))})
+                  {"x": [r["label"] for r in rows], "y": [r["count"] for r in rows],
+                   "y_label": str(_l("Number of customers"))})
 
 
 def service(db, user, args, page=None):

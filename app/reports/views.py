@@ -48,8 +48,9 @@ def show(key):
         return xlsx_response(f"{key}.xlsx", [str(label) for _f, label in report.columns],
                              ([r[f] for f, _l in report.columns] for r in report.rows))
     script, div = bar_chart(report.chart, report.title) if report else (None, None)
-    managers = db_session.scalars(select(User).join(Role).where(Role.code == "customer_manager")
-                                  .order_by(User.name)).all()
+    # The churn report's manager filter; (id, name) only: a User row would load its role's rights as well.
+    managers = db_session.execute(select(User.id, User.name).join(Role).where(Role.code == "customer_manager")
+                                  .order_by(User.name)).all() if key == "churn" else []
     return render_template("reports/show.html", key=key, report=report, errors=errors, chart_script=script,
                            chart_div=div, managers=managers, args=request.args), (422 if errors else 200)
 

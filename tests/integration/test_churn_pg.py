@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.catalog.models import Order
 from app.churn.models import ChurnCase
 from app.churn.scan_service import run_scan
+from app.customers import last_order
 from app.customers.models import Customer
 from app.db import make_engine, normalize_url
 from processes.models import ProcessInstance
@@ -73,8 +74,10 @@ def make_customers(db, specs, today):
         db.add(cust)
         db.flush()
         for i, day in enumerate(orders or []):
-            db.add(Order(order_no=f"I{cust.id}-{i}", customer_id=cust.id, order_date=day, status="paid", total=0,
-                         imported_at=datetime(2020, 1, 1)))
+            order = Order(order_no=f"I{cust.id}-{i}", customer_id=cust.id, order_date=day, status="paid", total=0,
+                          imported_at=datetime(2020, 1, 1))
+            db.add(order)
+            last_order.record_order(db, order)  # the customer's last order date, as the order hook keeps it
         if warn:
             expected[cust.id] = ("warning", manager, max(orders) if orders else None)
     db.flush()

@@ -1,0 +1,394 @@
+"""What users wait for, over HTTP: the app under gunicorn on PostgreSQL, every figure next to a small static file
+served by the same server in the same run (the floor), printed as a ratio to it.
+
+    .venv/bin/python bench/http_bench.py [--db postgresql://root@127.0.0.1:5432/crm_bench] [--scale 1] [--port 8090]
+                                   [--quick] [--seconds 5] [--clients 8]
+
+Starts `gunicorn -w 2 -k gthread --threads 4` on 127.0.0.1:--port (and stops it at the end); the data set is
+bench/datagen.py's at --scale (generated when the database has no customers; 1 = 100k customers, 5M order lines).
+Measures, single client unless said:
+- the static file (/static/favicon.svg) and authenticated `GET /api/v1/me`: median, p95;
+- task completion over HTTP (`POST /api/v1/tasks/{id}/complete`, the sales assignment: a user task to the next
+  user task): median, p95 and SQL statements per completion (counted in the server: the WSGI app below adds the
+  number of statements of each request as a response header; nothing of the app changes);
+- the service flow end to end (create, dispatch, handle, feedback: four API calls as three users): flows/s;
+- the churn scan at scale, in process: the first scan when no case is open (cases/s), and the repeat scan;
+- at --clients (8) concurrent clients for --seconds each: throughput and p50/p95/p99 of the static file, /me,
+  the inbox page, the customer list page, the inbox API and every report page and API (contribution unfiltered,
+  by year and by a 2-character name; composition by level and by satisfaction; service by year; churn);
+- each report's single-client median, and the contribution report's first 200 rows (all years and by year)
+  compared with the raw aggregate over the order lines, whose own time is printed too.
+Bounded: fixed counts and durations (--quick: a few seconds in all). Figures are printed; nothing is asserted.
+
+Not named bench/http.py: run as a script, every file in bench/ has this folder first on sys.path, where a module
+named `http` would shadow the standard library's package for all of them (datagen.py and werkzeug's imports broke).
+"""
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import argparse  # noqa: E402
+import http.client  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import re  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+from datetime import date  # noqa: E402
+from urllib.parse import quote, urlencode  # noqa: E402
+
+DEFAULT_DB = "postgresql://root@127.0.0.1:5432/crm_bench"
+SQL_HEADER = "X-Bench-SQL"
+STATIC = "/static/favicon.svg"
+
+
+# --- the server side: the app with a statement counter (gunicorn imports this module as bench.http_bench) ------
+
+def wsgi():
+    """gunicorn's application: the CRM, each response carrying the number of SQL statements its request sent."""
+    from sqlalchemy import event
+
+    from app import create_app
+    app = create_app()
+    local = threading.local()
+
+    @event.listens_for(app.extensions["db_engine"], "before_cursor_execute")
+    def _count(*_args):
+        local.n = getattr(local, "n", 0) + 1
+
+    inner = app.wsgi_app
+
+    def counted(environ, start_response):
+        local.n = 0
+
+        def start(status, headers, exc_info=None):
+            return start_response(status, headers + [(SQL_HEADER, str(local.n))], exc_info)
+        return inner(environ, start)
+    app.wsgi_app = counted
+    return app
+
+
+# --- the client side ---------------------------------------------------------------------------------------------
+
+class Client:
+    """One keep-alive connection with a bearer token or the cookies of a signed-in browser."""
+
+    def __init__(self, port, token=None, cookies=None):
+        self.port, self.token, self.cookies = port, token, dict(cookies or {})
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+
+    def copy(self):
+        return Client(self.port, self.token, self.cookies)
+
+    def request(self, method, path, body=None, form=None):
+        headers = {}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if body is not None:
+            body, headers["Content-Type"] = json.dumps(body), "application/json"
+        elif form is not None:
+            body, headers["Content-Type"] = urlencode(form), "application/x-www-form-urlencoded"
+        try:
+            self.conn.request(method, path, body=body, headers=headers)
+            resp = self.conn.getresponse()
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            # gunicorn closes a keep-alive connection idle for 2 s (between phases): connect again, once.
+            self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+            self.conn.request(method, path, body=body, headers=headers)
+            resp = self.conn.getresponse()
+        data = resp.read()
+        for name, value in resp.getheaders():
+            if name.lower() == "set-cookie":
+                key, _, rest = value.partition("=")
+                self.cookies[key] = rest.split(";", 1)[0]
+        return resp.status, resp, data
+
+
+def api_login(port, username):
+    status, _resp, data = Client(port).request("POST", "/api/v1/auth/login",
+                                               body={"username": username, "password": "demo"})
+    assert status == 200, (username, status, data[:300])
+    return Client(port, token=json.loads(data)["token"])
+
+
+def page_login(port, username):
+    c = Client(port)
+    _s, _r, html = c.request("GET", "/login")
+    token = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', html).group(1).decode()
+    status, _r, _d = c.request("POST", "/login", form={"csrf_token": token, "username": username,
+                                                       "password": "demo"})
+    assert status == 302, (username, status)
+    return c
+
+
+def pct(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def sequential(client, path, n, method="GET", body=None):
+    """n requests one after the other (after 3 unmeasured); latencies in ms."""
+    times = []
+    for i in range(n + 3):
+        t0 = time.perf_counter()
+        status, _r, data = client.request(method, path, body=body)
+        if status != 200:
+            raise SystemExit(f"{path}: HTTP {status} {data[:300]!r}")
+        if i >= 3:
+            times.append((time.perf_counter() - t0) * 1000)
+    return times
+
+
+def concurrent(client, path, clients, seconds):
+    """`clients` threads, each on its own connection, for `seconds`: (requests/s, latencies ms, errors)."""
+    latencies, errors = [[] for _ in range(clients)], [0] * clients
+    start = threading.Barrier(clients + 1)
+    stop_at = [0.0]
+
+    def worker(i):
+        c = client.copy()
+        for _ in range(2):
+            c.request("GET", path)
+        start.wait()
+        while time.perf_counter() < stop_at[0]:
+            t0 = time.perf_counter()
+            status, _r, _d = c.request("GET", path)
+            latencies[i].append((time.perf_counter() - t0) * 1000)
+            errors[i] += status != 200
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    stop_at[0] = time.perf_counter() + 3600
+    start.wait()
+    t0 = time.perf_counter()
+    stop_at[0] = t0 + seconds
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    flat = [x for per in latencies for x in per]
+    return len(flat) / elapsed, flat, sum(errors)
+
+
+# --- setup -------------------------------------------------------------------------------------------------------
+
+def prepare(url, scale):
+    from sqlalchemy.orm import Session
+
+    from app.db import make_engine
+    from bench import datagen
+    from processes.definitions import deploy_directory
+    print(f"data: {url}, scale {scale}")
+    datagen.generate(url, scale=scale)
+    engine = make_engine(url)
+    with Session(engine) as db:
+        deploy_directory(db, ROOT / "bpmn-models", ROOT / "forms")
+        db.commit()
+    return engine
+
+
+def start_server(url, port):
+    env = {**os.environ, "DATABASE_URL": url, "DEPLOY_MODELS_AT_START": "0", "SECRET_KEY": "bench-http",
+           "PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen([str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", "2", "-k", "gthread", "--threads", "4",
+                               "-b", f"127.0.0.1:{port}", "--log-level", "warning", "bench.http_bench:wsgi()"],
+                              cwd=str(ROOT), env=env)
+    for _ in range(600):
+        try:
+            if Client(port).request("GET", STATIC)[0] == 200:
+                return server
+        except OSError:
+            pass
+        if server.poll() is not None:
+            raise SystemExit("gunicorn did not start")
+        time.sleep(0.1)
+    server.terminate()
+    raise SystemExit("gunicorn did not answer within 60 s")
+
+
+def churn_scan(engine, repeats):
+    """The first scan when no case is open (all of them opened then), and the repeat scan, in process."""
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from app.churn.models import OPEN_CHURN_STATUSES, ChurnCase
+    from app.churn.scan_service import run_scan
+    with Session(engine) as db:
+        open_cases = db.scalar(select(func.count(ChurnCase.id)).where(ChurnCase.status.in_(OPEN_CHURN_STATUSES)))
+    if not open_cases:
+        with Session(engine) as db:
+            t0 = time.perf_counter()
+            result = run_scan(db, months=6, tz="Asia/Shanghai")
+            db.commit()
+            elapsed = time.perf_counter() - t0
+        print(f"churn first scan: {result.created:,} cases in {elapsed:.1f} s = {result.created / elapsed:,.0f} "
+              f"cases/s (target ≥ 1,000)")
+    else:
+        print(f"churn first scan: not run ({open_cases:,} cases already open from an earlier run)")
+    times = []
+    for _ in range(repeats):
+        with Session(engine) as db:
+            t0 = time.perf_counter()
+            result = run_scan(db, months=6, tz="Asia/Shanghai")
+            db.commit()
+            times.append((time.perf_counter() - t0) * 1000)
+            assert result.created == 0
+    print(f"churn repeat scan: median {statistics.median(times):.1f} ms of {repeats} "
+          f"(candidates read {result.candidates}; target ≤ 100 ms at 1M customers)")
+
+
+def open_assign_tasks(engine, port, n):
+    """n opportunities recorded by manager1 through the API: n assignment tasks in the supervisors' lane."""
+    from sqlalchemy import text
+    manager = api_login(port, "manager1")
+    ids = []
+    for i in range(n):
+        status, _r, data = manager.request("POST", "/api/v1/opportunities", body={
+            "customer_name": f"压测客户{i}", "probability": 50, "summary": "基准", "description": "HTTP 基准测试"})
+        assert status == 201, (status, data[:300])
+        ids.append(str(json.loads(data)["id"]))
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT id FROM human_task WHERE process_key = 'sales_opportunity' "
+                                 "AND bpmn_id = 'assign' AND completed_at IS NULL AND business_key = ANY(:keys) "
+                                 "ORDER BY id"), {"keys": ids}).scalars().all()
+
+
+def user_ids(engine):
+    from sqlalchemy import text
+    with engine.connect() as conn:
+        return dict(conn.execute(text("SELECT username, id FROM user_account")).all())
+
+
+def raw_contribution(engine, year, limit):
+    """The raw aggregate over the order lines (app.reports.queries.contribution_from_orders): (s, first rows)."""
+    from sqlalchemy.orm import Session
+
+    from app.reports.queries import contribution_from_orders
+    with Session(engine) as db:
+        t0 = time.perf_counter()
+        rows = db.execute(contribution_from_orders(year=year).limit(limit)).all()
+        return time.perf_counter() - t0, [(no, float(amount)) for no, _name, amount in rows]
+
+
+# --- the run -----------------------------------------------------------------------------------------------------
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--db", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
+    ap.add_argument("--scale", type=float, default=1.0, help="datagen scale when the database is empty")
+    ap.add_argument("--port", type=int, default=8090)
+    ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--seconds", type=float, default=5.0, help="duration of each concurrent measurement")
+    ap.add_argument("--quick", action="store_true", help="a small run: few requests, 1 s per concurrent figure")
+    args = ap.parse_args()
+    if not args.db.startswith("postgresql"):
+        raise SystemExit("bench/http_bench.py runs on PostgreSQL")
+    seconds = 1.0 if args.quick else args.seconds
+    n_seq, n_tasks, n_flows, n_report = (30, 20, 5, 5) if args.quick else (300, 200, 40, 20)
+
+    engine = prepare(args.db, args.scale)
+    churn_scan(engine, 1 if args.quick else 3)
+    server = start_server(args.db, args.port)
+    try:
+        run(engine, args.port, args.clients, seconds, n_seq, n_tasks, n_flows, n_report, not args.quick)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        engine.dispose()
+
+
+def run(engine, port, clients, seconds, n_seq, n_tasks, n_flows, n_report, raw):
+    anonymous = Client(port)
+    users = user_ids(engine)
+    static = sequential(anonymous, STATIC, n_seq)
+    floor = statistics.median(static)
+
+    def line(label, times, extra=""):
+        print(f"  {label:<44}{statistics.median(times):8.2f} ms  p95 {pct(times, 95):7.2f}  "
+              f"{statistics.median(times) / floor:6.1f}× static{extra}")
+
+    print(f"\nsingle client ({n_seq} requests; ratios to the static file's median)")
+    line("static file (floor)", static)
+    me = api_login(port, "manager2")
+    line("GET /api/v1/me", sequential(me, "/api/v1/me", n_seq), "  (target ≤ 2×)")
+
+    tasks = open_assign_tasks(engine, port, n_tasks)
+    supervisor = api_login(port, "supervisor")
+    times, statements = [], []
+    for task_id in tasks:
+        t0 = time.perf_counter()
+        status, resp, data = supervisor.request("POST", f"/api/v1/tasks/{task_id}/complete",
+                                                body={"data": {"assignee_id": users["manager1"]}})
+        times.append((time.perf_counter() - t0) * 1000)
+        assert status == 200, (status, data[:300])
+        statements.append(int(resp.getheader(SQL_HEADER)))
+    line(f"task completion (assign → plan), {len(tasks)}", times,
+         f"  p95 {pct(times, 95) / floor:.1f}×; SQL {statistics.median(statements):.0f} per completion "
+         f"(targets ≤ 6×, p95 ≤ 12×, ≤ 8 statements)")
+
+    service1, manager1 = api_login(port, "service1"), api_login(port, "manager1")
+    from sqlalchemy import text
+    with engine.connect() as conn:
+        customer_no = conn.scalar(text("SELECT no FROM customer WHERE status = 'normal' ORDER BY id LIMIT 1"))
+    t0 = time.perf_counter()
+    for i in range(n_flows):
+        status, _r, data = service1.request("POST", "/api/v1/service-requests", body={
+            "type": "投诉", "summary": f"基准 {i}", "customer_no": customer_no, "request": "HTTP 基准测试"})
+        assert status == 201, (status, data[:300])
+        rid = json.loads(data)["id"]
+        for client, step, body in ((supervisor, "dispatch", {"assignee": users["manager1"]}),
+                                   (manager1, "handle", {"handling": "已处理"}),
+                                   (service1, "feedback", {"result": "满意", "satisfaction": 4})):
+            status, _r, data = client.request("POST", f"/api/v1/service-requests/{rid}/{step}", body=body)
+            assert status == 200, (step, status, data[:300])
+    elapsed = time.perf_counter() - t0
+    per_flow = elapsed / n_flows * 1000
+    print(f"  {'service flow (create, dispatch, handle, feedback)':<44}{n_flows / elapsed:8.1f} flows/s  "
+          f"{per_flow:.1f} ms per flow = {per_flow / floor:.1f}× static (targets ≥ 25 flows/s, ≤ 30×)")
+
+    year = date.today().year - 1
+    admin, inbox_user, inbox_api = page_login(port, "admin"), page_login(port, "bench_mgr001"), \
+        api_login(port, "bench_mgr002")
+    executive = api_login(port, "executive")
+    reports = [("contribution", ""), ("contribution", f"?year={year}"),
+               ("contribution", "?customer_name=" + quote("宏达")), ("composition", ""),
+               ("composition", "?mode=satisfaction"), ("service", f"?year={year}"), ("churn", "")]
+
+    print(f"\nreports, single client ({n_report} requests each; target ≤ 200 ms)")
+    for key, query in reports:
+        line(f"page /reports/{key}{query}", sequential(admin, f"/reports/{key}{query}", n_report))
+        line(f"API  /api/v1/reports/{key}{query}", sequential(executive, f"/api/v1/reports/{key}{query}", n_report))
+
+    for label, query, ryear in (("all years", "", None), (f"year {year}", f"&year={year}", year)):
+        _s, _r, data = executive.request("GET", f"/api/v1/reports/contribution?per_page=200{query}")
+        shown = [(r["customer_no"], r["amount"]) for r in json.loads(data)["items"]]
+        if raw:
+            seconds_raw, expected = raw_contribution(engine, ryear, 200)
+            print(f"  contribution, {label}: first 200 rows equal to the raw aggregate over the order lines: "
+                  f"{'yes' if shown == expected else 'NO'}; raw aggregate alone {seconds_raw * 1000:,.0f} ms")
+
+    print(f"\n{clients} clients, {seconds:g} s each (throughput as a share of the static file's; target p99 ≤ 50 ms)")
+    floor_rps = None
+    scenarios = [("static file", anonymous, STATIC, ""), ("GET /api/v1/me", me, "/api/v1/me", ""),
+                 ("inbox page", inbox_user, "/inbox/", " (target ≥ 40 %)"),
+                 ("customer list page (admin)", admin, "/customers/", " (target ≥ 30 %)"),
+                 ("inbox API", inbox_api, "/api/v1/tasks", " (target ≥ 60 %)")]
+    scenarios += [(f"page {key}{query}", admin, f"/reports/{key}{query}", "") for key, query in reports]
+    scenarios += [(f"API {key}{query}", executive, f"/api/v1/reports/{key}{query}", "") for key, query in reports]
+    for label, client, path, target in scenarios:
+        rps, lat, errors = concurrent(client, path, clients, seconds)
+        floor_rps = floor_rps or rps
+        print(f"  {label:<44}{rps:8.0f} req/s {100 * rps / floor_rps:5.0f} %  p50 {pct(lat, 50):6.1f}  "
+              f"p95 {pct(lat, 95):6.1f}  p99 {pct(lat, 99):6.1f} ms{'  ERRORS ' + str(errors) if errors else ''}"
+              f"{target}")
+
+
+if __name__ == "__main__":
+    main()
