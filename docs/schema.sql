@@ -104,11 +104,13 @@ CREATE TABLE customer (
 	national_tax_no VARCHAR(50),
 	status VARCHAR(10) NOT NULL,
 	created_at TIMESTAMP WITHOUT TIME ZONE NOT NULL,
+	last_order_date DATE,
 	CONSTRAINT pk_customer PRIMARY KEY (id),
 	CONSTRAINT uq_customer_no UNIQUE (no),
 	CONSTRAINT fk_customer_manager_id_user_account FOREIGN KEY(manager_id) REFERENCES user_account (id)
 );
 
+CREATE INDEX ix_customer_composition ON customer (level, credit, satisfaction) WHERE status <> 'deleted';
 CREATE INDEX ix_customer_level ON customer (level);
 CREATE INDEX ix_customer_manager_status ON customer (manager_id, status);
 CREATE INDEX ix_customer_name_chars ON customer USING gin (string_to_array(lower(name), NULL));
@@ -117,6 +119,7 @@ CREATE INDEX ix_customer_no_chars ON customer USING gin (string_to_array(lower(n
 CREATE INDEX ix_customer_no_search ON customer USING gin (no gin_trgm_ops);
 CREATE INDEX ix_customer_region ON customer (region);
 CREATE INDEX ix_customer_status ON customer (status);
+CREATE INDEX ix_customer_status_last_order ON customer (status, last_order_date) INCLUDE (id, created_at);
 
 CREATE TABLE customer_order (
 	id SERIAL NOT NULL,
@@ -134,6 +137,18 @@ CREATE TABLE customer_order (
 
 CREATE INDEX ix_customer_order_customer_date ON customer_order (customer_id, order_date);
 CREATE INDEX ix_customer_order_order_date ON customer_order (order_date);
+
+CREATE TABLE customer_sales (
+	customer_id INTEGER NOT NULL,
+	year INTEGER NOT NULL,
+	amount_cents BIGINT NOT NULL,
+	orders INTEGER NOT NULL,
+	lines INTEGER NOT NULL,
+	CONSTRAINT pk_customer_sales PRIMARY KEY (customer_id, year),
+	CONSTRAINT fk_customer_sales_customer_id_customer FOREIGN KEY(customer_id) REFERENCES customer (id)
+);
+
+CREATE INDEX ix_customer_sales_year_amount ON customer_sales (year, amount_cents);
 
 CREATE TABLE dictionary_entry (
 	id SERIAL NOT NULL,
@@ -416,6 +431,13 @@ CREATE TABLE role_right (
 	CONSTRAINT pk_role_right PRIMARY KEY (role_id, right_code),
 	CONSTRAINT fk_role_right_role_id_role FOREIGN KEY(role_id) REFERENCES role (id) ON DELETE CASCADE,
 	CONSTRAINT fk_role_right_right_code_right FOREIGN KEY(right_code) REFERENCES "right" (code) ON DELETE CASCADE
+);
+
+
+CREATE TABLE sales_year (
+	year INTEGER NOT NULL,
+	customers INTEGER NOT NULL,
+	CONSTRAINT pk_sales_year PRIMARY KEY (year)
 );
 
 

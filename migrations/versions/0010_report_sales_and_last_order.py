@@ -9,14 +9,14 @@ The backfill is the same computation as those modules' rebuild/refresh, written 
 does not change when they do.
 
 Revision ID: 0010
-Revises: 0003
+Revises: 0006
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0010'
-down_revision = '0003'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
