@@ -7,7 +7,7 @@ from app.auth.guard import requires
 from app.common.ints import DbInteger
 from app.common.listing import page_args
 from app.db import db_session
-from app.inbox import actor_for, service
+from app.inbox import actor_for, links, service
 from processes import runtime
 from processes.forms import resolved_schema, choices_for
 from app.common.api_schemas import PageOut
@@ -52,8 +52,15 @@ class FormOut(Schema):
     ui = fields.Dict()
 
 
+class EssentialOut(Schema):
+    label = fields.String()
+    value = fields.Raw(metadata={"description": "a text, or a list of texts (e.g. the plan items)"})
+
+
 class TaskDetail(TaskOut):
     form = fields.Nested(FormOut)
+    record = fields.List(fields.Nested(EssentialOut),
+                         metadata={"description": "the record's essentials the task page shows above the form"})
 
 
 class CompleteIn(Schema):
@@ -102,7 +109,9 @@ def get_task(task_id):
     task = service.visible_task(db_session, current_user, task_id)
     service.check_may_read(task, current_user, actor_for(current_user))
     ctx = service.task_context(db_session, task)
-    return {**{c: getattr(task, c) for c in _TASK_COLUMNS}, "form": _form(task, ctx)}
+    record = [{"label": str(label), "value": value if isinstance(value, str) else [str(v) for v in value]}
+              for label, value in links.essentials(db_session, task.process_key, task.business_key)]
+    return {**{c: getattr(task, c) for c in _TASK_COLUMNS}, "form": _form(task, ctx), "record": record}
 
 
 def _outcome(instance):

@@ -135,6 +135,7 @@ def task(task_id):
     people = service.user_names(db_session, [t.assignee_id, t.claimed_by, t.completed_by])
     return render_template("inbox/task.html", task=t, fields=fields, may_act=may_act, names=names,
                            people=people, record_link=links.record_url(t.process_key, t.business_key),
+                           essentials=links.essentials(db_session, t.process_key, t.business_key),
                            roles=service.role_labels(db_session),
                            may_view_instance=may_view_instance(db_session, current_user, ctx["instance"]),
                            form_errors=errors.get("_form", []), **ctx), status
