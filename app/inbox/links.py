@@ -19,6 +19,7 @@ _RECORD_LINKS = {}
 _TASK_PAGES = {}
 _RECORD_ACCESS = {}
 _ESSENTIALS = {}
+_HISTORY_LABELS = {}
 
 
 def register_record_link(process_key, fn):
@@ -56,6 +57,17 @@ def essentials(db, process_key, business_key) -> list:
         return fn(db, business_key) or []
     except ValueError:  # a business key that is not the record's id (an instance started by hand)
         return []
+
+
+def register_history_labels(process_key, labels, *, users=()):
+    """The process's variables worth showing in its history that no form names: {variable: label (lazy text)};
+    `users`: variables holding a user id (shown as the person's name). Unlabelled variables are bookkeeping and
+    stay out of the history (app/inbox/history.py)."""
+    _HISTORY_LABELS[process_key] = (dict(labels), tuple(users))
+
+
+def history_labels(process_key):
+    return _HISTORY_LABELS.get(process_key, ({}, ()))
 
 
 def register_task_page(process_key, bpmn_id, fn):

@@ -11,6 +11,7 @@ from sqlalchemy import and_, false, func, or_, select, union_all
 from app.auth.rights_catalog import role_label
 from app.common.errors import Forbidden, NotFound
 from app.common.listing import paginate
+from app.inbox import history as words
 from processes import clock
 from processes.definitions import parsed_for
 from processes.models import HumanTask, ProcessDefinition, ProcessEvent, ProcessInstance
@@ -226,12 +227,9 @@ def task_context(db, task):
 
 
 def history(db, instance_id):
-    """The instance's history rows, oldest first, with the acting user's name."""
-    from app.auth.models import User
-    rows = db.execute(select(ProcessEvent, User.name).outerjoin(User, User.id == ProcessEvent.user_id)
-                      .where(ProcessEvent.instance_id == instance_id)
-                      .order_by(ProcessEvent.at, ProcessEvent.id)).all()
-    return [{"event": e, "user_name": name} for e, name in rows]
+    """The instance's history rows, oldest first, in words (app/inbox/history.py): {event, user_name, step,
+    details, bookkeeping}."""
+    return words.instance_history(db, instance_id)
 
 
 def role_labels(db):
