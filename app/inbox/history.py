@@ -2,7 +2,7 @@
 
 Rows say who did what and with which business data: people by name, times in the company time zone, fields by
 their label in the UI language, choices by their label. What a user does not need is left out: automatic passes
-through gateways and start/end events (history rows of automatic steps that changed no data), and variables
+through gateways and unnamed events (history rows of automatic steps that changed no data), and variables
 nobody labelled (bookkeeping such as company_tz, dispatch_limit, internal ids, operation results).
 
 A variable is labelled by the title of a form field in the instance's model version (the analyst's new forms
@@ -16,7 +16,6 @@ from app.auth.models import User
 from app.common.ui import history_value, model_text
 from app.inbox import links
 from processes.definitions import parsed_for
-from processes.inspect import step_names
 from processes.models import ProcessDefinition, ProcessEvent, ProcessInstance
 
 # What the engine itself writes into history rows: an error's message, a cancellation's reason.
@@ -81,25 +80,39 @@ def _flatten(data):
     return out
 
 
-def is_bookkeeping(event) -> bool:
-    """An automatic pass that changed nothing: gateways, start and end events."""
-    return event.event == "step" and not event.data
+def is_bookkeeping(event, elements) -> bool:
+    """An automatic pass that changed nothing and means nothing to a reader: a gateway (分配汇合), an unnamed
+    event. Named start and end events stay (流失预警, 已挽回 say how it began and ended)."""
+    if event.event != "step" or event.data:
+        return False
+    kind, name = elements.get(event.bpmn_id, ("", None))
+    return "Gateway" in kind or not name
+
+
+def _elements(definitions):
+    """{bpmn_id: (spec class name, BPMN name)} of the versions involved."""
+    found = {}
+    for definition in definitions:
+        parsed = parsed_for(definition)
+        for spec in [parsed.spec, *parsed.subprocess_specs.values()]:
+            for ts in spec.task_specs.values():
+                if ts.bpmn_id:
+                    found[ts.bpmn_id] = (type(ts).__name__, ts.bpmn_name)
+    return found
 
 
 def readable(db, events, *, process_key, definitions):
     """[{event, user_name, step, details, bookkeeping}] for history rows `events` (oldest first)."""
     vocabulary = Vocabulary(process_key, definitions)
-    step_labels = {}
-    for definition in definitions:
-        step_labels.update(step_names(parsed_for(definition)))
+    elements = _elements(definitions)
     payloads = [_payload(e) for e in events]
     ids = {e.user_id for e in events}
     for payload in payloads:
         ids |= {v for k, v in _flatten(payload).items() if k in vocabulary.users and isinstance(v, int)}
     ids = {i for i in ids if isinstance(i, int)}
     names = dict(db.execute(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
-    return [{"event": e, "user_name": names.get(e.user_id), "bookkeeping": is_bookkeeping(e),
-             "step": model_text(step_labels.get(e.bpmn_id, e.bpmn_id)) if e.bpmn_id else "",
+    return [{"event": e, "user_name": names.get(e.user_id), "bookkeeping": is_bookkeeping(e, elements),
+             "step": model_text(elements.get(e.bpmn_id, ("", None))[1] or e.bpmn_id) if e.bpmn_id else "",
              "details": vocabulary.details(payload, names)} for e, payload in zip(events, payloads)]
 
 
