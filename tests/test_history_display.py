@@ -37,6 +37,7 @@ import re  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from processes.models import HumanTask, ProcessInstance  # noqa: E402
+from fixtures.sales_support import sales_deployed  # noqa: E402,F401
 from test_churn_data import churn_model, clock_at  # noqa: E402,F401
 from test_service_helpers import clients, create_via_api, service_data  # noqa: E402,F401
 
@@ -93,3 +94,16 @@ def test_choices_read_as_their_labels_in_the_churn_history(db, login, user, cloc
     assert "暂缓（已采取挽回措施）" in table and "挽回措施:</span> 电话回访" in table
     assert "postpone" not in table and "case_id" not in table and "recheck_after" not in table
     assert "客户经理:</span> 李经理" in table  # the start data: whose case it is, by name
+
+
+def test_the_opportunity_history_reads_in_words(db, login, user, sales_deployed):
+    from fixtures.sales_support import OPP
+    sup = login("supervisor")
+    opp_id = int(sup.post("/sales/opportunities/new", data=OPP).headers["Location"].rsplit("/", 1)[1])
+    assert sup.post(f"/sales/opportunities/{opp_id}/assign",
+                    data={"assignee_id": user("manager1").id}).status_code == 302
+    m1 = login("manager1")
+    assert m1.post(f"/sales/opportunities/{opp_id}/close", data={"outcome": "failure"}).status_code == 302
+    table = _history_table(m1.get(f"/sales/opportunities/{opp_id}").get_data(as_text=True))
+    assert "指派给:</span> 李经理" in table and "开发结果:</span> 开发失败" in table
+    assert "assignee_id" not in table and "failure" not in table and "+00:00" not in table
