@@ -22,6 +22,8 @@ DUE_FILTERS = ("overdue", "today", "week", "none")
 # The inbox tabs: the tasks assigned to or taken by me, the shared tasks of my role nobody has taken, and all I may
 # see (both, and for those who watch processes every open task).
 TABS = ("mine", "role", "all")
+# Not a tab: mine and my role's together, what the menu badge counts (the work waiting for the user).
+WORK = "work"
 # A bulk claim takes at most this many tasks (one page of the inbox at its largest).
 CLAIM_MAX = 100
 # Lists and the menu badge count open tasks up to this many (the page says "100+", the badge "99+"): opening the
@@ -90,7 +92,7 @@ def task_ids_query(user, *, window=None, process=None, role=None, due=None, sort
     columns = (HumanTask.id, HumanTask.created_at, HumanTask.due_at, *_SORT_COLUMNS.get(sort, ()))
     conditions = _conditions(process, due, q)
     branches = []
-    for where in _branches(user, role, tab if tab in TABS else "all"):
+    for where in _branches(user, role, tab if tab in (*TABS, WORK) else "all"):
         branch = select(*columns).where(where, *conditions)
         if window is not None:
             cut = branch.order_by(*SORTS[sort](HumanTask), HumanTask.id).limit(window).subquery()
@@ -125,8 +127,9 @@ def _rows_in_order(db, ids):
 
 
 def count_open(db, user):
-    """The menu badge: the user's open tasks, counted up to COUNT_LIMIT (shown as "99+" beyond 99)."""
-    mine = task_ids_query(user, window=COUNT_LIMIT).order_by(None).limit(COUNT_LIMIT).subquery()
+    """The menu badge: the user's open tasks (theirs and their role's; not everything a process watcher may
+    see), counted up to COUNT_LIMIT (shown as "99+" beyond 99)."""
+    mine = task_ids_query(user, window=COUNT_LIMIT, tab=WORK).order_by(None).limit(COUNT_LIMIT).subquery()
     return db.scalar(select(func.count()).select_from(mine)) or 0
 
 

@@ -71,3 +71,14 @@ def test_bulk_claim_api_answers_per_task(db, demo, api, user):
     assert db.get(HumanTask, b.id).claimed_by == user("supervisor").id
     assert c.get("/api/v1/tasks?tab=mine", headers=h).get_json()["total"] == 2
     assert c.post("/api/v1/tasks/claim", json={"task_ids": []}, headers=h).status_code == 422
+
+
+def test_the_menu_badge_counts_the_work_waiting_for_me_not_all_i_may_see(db, demo, login, user, actor):
+    from app.inbox.service import count_open
+    for n in range(2):
+        start(db, business_key=f"R-{n}", subject=f"记录 {n}")
+    first = _reviews(db)[0]
+    complete_task(db, first.id, actor=actor("supervisor"),
+                  data={"approved": "yes", "assignee_id": user("manager1").id})
+    assert count_open(db, user("supervisor")) == 1  # the Review left; manager1's Handle is not the supervisor's
+    assert count_open(db, user("manager1")) == 1
