@@ -42,6 +42,8 @@ class Config:
     SERVICE_HANDLE_DAYS = _int("SERVICE_HANDLE_DAYS", 3)
     SERVICE_DISPATCH_LIMIT = os.environ.get("SERVICE_DISPATCH_LIMIT") or None
     SERVICE_HANDLE_LIMIT = os.environ.get("SERVICE_HANDLE_LIMIT") or None
+    SERVICE_FEEDBACK_DAYS = _int("SERVICE_FEEDBACK_DAYS", 2)  # the call-back after handling
+    SERVICE_FEEDBACK_LIMIT = os.environ.get("SERVICE_FEEDBACK_LIMIT") or None
     BABEL_DEFAULT_LOCALE = "zh"
     LANGUAGES = ("zh", "en")
     SESSION_COOKIE_HTTPONLY = True

@@ -43,7 +43,8 @@ def sync(db, instance, workflow, *, completed_uuid=None, completed_by=None, clos
     for row in rows:
         if row.task_uuid in ready:
             open_uuids.add(row.task_uuid)
-            row.due_at = due_for(ready[row.task_uuid])
+            # A due date stays once its non-interrupting timer has fired: the task is then overdue, not undated.
+            row.due_at = due_for(ready[row.task_uuid]) or row.due_at
             continue
         row.completed_at = now
         if row.task_uuid == completed_uuid:

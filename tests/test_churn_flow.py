@@ -1,5 +1,6 @@
-"""The customer_churn process end to end: postpone (measures kept, timer re-check, back to the manager or closed as
-retained), confirm (customer lost), a new order closing the case, wrong steps (409) and another manager refused."""
+"""The customer_churn process end to end: postpone (measures accumulate while the task stays open, the re-check
+timer beside it closes as retained on an order), confirm at any time (customer lost), an instance on the previous
+model finishing there, a new order closing the case, wrong steps (409) and another manager refused."""
 from datetime import date, timedelta
 
 import pytest
@@ -49,34 +50,79 @@ def _fire_timers(db):
     return fired
 
 
-def test_postpone_by_api_keeps_measures_rechecks_and_returns_to_the_manager(db, api, user, case):
+def test_postpone_twice_measures_accumulate_then_confirm_at_any_time(db, api, user, case):
     c, h = api("manager1")
     resp = c.post(f"/api/v1/churn-cases/{case.id}/postpone", json={"measure": "拜访客户并提供季度折扣"}, headers=h)
     assert resp.status_code == 200, resp.get_json()
     body = resp.get_json()
     assert body["status"] == "postponed" and body["customer_no"] == case.customer.no
     assert [(m["text"], m["by"]) for m in body["measures"]] == [("拜访客户并提供季度折扣", user("manager1").id)]
-    assert open_tasks(db, case.id) == []  # waiting for the re-check, nothing in the inbox
+    # The case stays open with the manager: the task is still in the inbox, the re-check waits beside it.
+    [task] = open_tasks(db, case.id)
+    assert (task.bpmn_id, task.assignee_id) == ("handle_warning", user("manager1").id)
     inst = _instance(db, case)
-    inst_id = inst.id
-    assert inst.next_timer_at == SCAN_AT_UTC + timedelta(days=30) or \
-        abs((inst.next_timer_at - (SCAN_AT_UTC + timedelta(days=30))).total_seconds()) < 60
+    assert abs((inst.next_timer_at - (SCAN_AT_UTC + timedelta(days=30))).total_seconds()) < 60
+    assert abs((task.due_at - inst.next_timer_at).total_seconds()) < 1  # the task shows when it is re-checked
 
-    again = c.post(f"/api/v1/churn-cases/{case.id}/confirm", json={"reason": "too early"}, headers=h)
-    assert again.status_code == 409 and again.get_json()["code"] == "wrong_step"
+    advance_clock(timedelta(days=1))
+    c, h = api("manager1")  # a day later: signed in again
+    second = c.post(f"/api/v1/churn-cases/{case.id}/postpone", json={"measure": "第二次回访"}, headers=h)
+    assert second.status_code == 200, second.get_json()
+    assert [m["text"] for m in second.get_json()["measures"]] == ["拜访客户并提供季度折扣", "第二次回访"]
+    # every measure re-arms the re-check from now
+    assert _instance(db, case).next_timer_at > SCAN_AT_UTC + timedelta(days=30, hours=12)
 
+    done = c.post(f"/api/v1/churn-cases/{case.id}/confirm", json={"reason": "已转向竞争对手"}, headers=h)
+    assert done.status_code == 200 and done.get_json()["status"] == "confirmed"
+    assert [m["text"] for m in done.get_json()["measures"]] == ["拜访客户并提供季度折扣", "第二次回访"]
+    assert open_tasks(db, case.id) == [] and _instance(db, case).status == "completed"
+    assert _instance(db, case).next_timer_at is None and _fire_timers(db) == []
+
+
+def test_the_recheck_fires_while_the_task_is_open_and_leaves_it_open_without_an_order(db, api, user, case):
+    c, h = api("manager1")
+    c.post(f"/api/v1/churn-cases/{case.id}/postpone", json={"measure": "电话回访"}, headers=h)
+    inst_id = _instance(db, case).id
     advance_clock(timedelta(days=29))
     assert _fire_timers(db) == []
     advance_clock(timedelta(days=2))
     assert [i.id for i in _fire_timers(db)] == [inst_id]
-    [task] = open_tasks(db, case.id)  # no order since: back to the manager
+    [task] = open_tasks(db, case.id)  # no order since: still the manager's, nothing more waits
     assert (task.bpmn_id, task.assignee_id) == ("handle_warning", user("manager1").id)
+    assert case.status == "postponed" and _instance(db, case).next_timer_at is None
     c, h = api("manager1")  # a month later: the idle session has expired
     assert c.post(f"/api/v1/churn-cases/{case.id}/postpone", json={"measure": "第二次回访"},
                   headers=h).status_code == 200
     got = c.get(f"/api/v1/churn-cases/{case.id}", headers=h).get_json()
-    assert [m["text"] for m in got["measures"]] == ["拜访客户并提供季度折扣", "第二次回访"]
+    assert [m["text"] for m in got["measures"]] == ["电话回访", "第二次回访"]
     assert all(m["at"] and m["by"] == user("manager1").id for m in got["measures"])
+    assert _instance(db, case).next_timer_at is not None  # re-armed
+
+
+def test_an_instance_on_the_previous_model_still_finishes_on_it(db, api, user, clock_at):
+    """Cases warned before this model was deployed keep their version: postpone waits for the re-check there."""
+    from app.config import ROOT
+    from processes.definitions import deploy_model
+    from processes.models import ProcessDefinition
+    clock_at(SCAN_AT_UTC)
+    old, _ = deploy_model(db, (ROOT / "tests" / "fixtures" / "customer_churn_v1.bpmn").read_text(encoding="utf-8"),
+                          filename="customer_churn.bpmn", forms_dir=ROOT / "forms")
+    make_customer(db, name="旧版本客户", manager=user("manager1"), orders=[date(2029, 3, 1)])
+    [case_id] = run_scan(db, months=6, tz="Asia/Shanghai").case_ids
+    case = CaseRef(db, case_id)
+    new, _ = deploy_model(db, (ROOT / "bpmn-models" / "customer_churn.bpmn").read_text(encoding="utf-8"),
+                          filename="customer_churn.bpmn", forms_dir=ROOT / "forms")
+    assert new.version > old.version and _instance(db, case).definition_id == old.id
+    c, h = api("manager1")
+    assert c.post(f"/api/v1/churn-cases/{case.id}/postpone", json={"measure": "旧流程暂缓"}, headers=h).status_code == 200
+    assert open_tasks(db, case.id) == []  # the old model waits for the timer
+    advance_clock(timedelta(days=31))
+    _fire_timers(db)
+    [task] = open_tasks(db, case.id)
+    c, h = api("manager1")
+    assert c.post(f"/api/v1/churn-cases/{case.id}/confirm", json={"reason": "旧流程确认"}, headers=h).status_code == 200
+    assert case.status == "confirmed" and _instance(db, case).status == "completed"
+    assert db.get(ProcessDefinition, _instance(db, case).definition_id).version == old.version
 
 
 def test_recheck_closes_as_retained_when_the_customer_ordered_since(db, api, case):
@@ -113,7 +159,8 @@ def test_postpone_through_the_inbox_task_page(db, login, user, case):
     assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
     assert case.status == "postponed" and [m.text for m in case.measures] == ["寄送新品样品"]
     assert case.measures[0].by_id == user("manager1").id and case.measures[0].at is not None
-    assert open_tasks(db, case.id) == []
+    [next_task] = open_tasks(db, case.id)  # open again for the next measure or the confirmation
+    assert next_task.id != task.id and next_task.bpmn_id == "handle_warning"
 
 
 def test_postpone_through_the_tasks_api(db, api, user, case):

@@ -71,8 +71,8 @@ def test_case_page_postpone_keeps_input_on_errors_and_records_the_measure(db, lo
     ok = c.post(f"/churn/{case_id}/postpone", data={"measure": "赠送试用装"}, follow_redirects=True)
     html = ok.get_data(as_text=True)
     assert ok.status_code == 200 and "赠送试用装" in html and "李经理" in html and "暂缓流失" in html
-    assert 'id="postpone-form"' not in html  # waiting for the re-check now
-    assert "将于" in html  # the re-check date is shown
+    assert 'id="postpone-form"' in html and 'id="confirm-form"' in html  # still open: more measures, or confirm
+    assert "将于" in html  # the re-check date is shown beside the open step
     assert [m.text for m in db.query(ChurnMeasure).filter_by(case_id=case_id)] == ["赠送试用装"]
 
 
@@ -107,9 +107,16 @@ def test_the_manager_finds_the_warning_in_the_inbox(db, login, cases):
     assert len(open_tasks(db, cases["丙公司"])) == 1
 
 
-def test_a_decision_while_the_case_waits_for_its_recheck_answers_409_in_chinese(login, cases):
+def test_postpone_twice_then_confirm_on_the_case_page(db, login, cases):
     c = login("manager1")
     case_id = cases["甲公司"]
     assert c.post(f"/churn/{case_id}/postpone", data={"measure": "第一次回访"}).status_code == 302
-    late = c.post(f"/churn/{case_id}/confirm", data={"reason": "重复提交"})
-    assert late.status_code == 409 and "正在等待重新检查" in late.get_data(as_text=True)
+    assert c.post(f"/churn/{case_id}/postpone", data={"measure": "第二次回访"}).status_code == 302
+    page = c.get(f"/churn/{case_id}").get_data(as_text=True)
+    assert "第一次回访" in page and "第二次回访" in page and 'id="confirm-form"' in page
+    done = c.post(f"/churn/{case_id}/confirm", data={"reason": "已转向竞争对手"}, follow_redirects=True)
+    html = done.get_data(as_text=True)
+    assert done.status_code == 200 and "已转向竞争对手" in html and 'id="postpone-form"' not in html
+    assert db.get(ChurnCase, case_id).status == "confirmed"
+    assert [m.text for m in db.query(ChurnMeasure).filter_by(case_id=case_id).order_by(ChurnMeasure.id)] == [
+        "第一次回访", "第二次回访"]

@@ -71,18 +71,18 @@ def test_plan_items_results_and_close_as_success_create_the_customer(sales_api, 
     opp = _assigned(sales_api, user)
     c, h = sales_api("manager1")
     items = f"{URL}/{opp['id']}/plan-items"
-    first = c.post(items, json={"date": "2026-03-02", "todo": "上门拜访采购部"}, headers=h)
-    second = c.post(items, json={"date": "2026-03-09", "todo": "发送报价单"}, headers=h)
+    first = c.post(items, json={"date": "2030-03-02", "todo": "上门拜访采购部"}, headers=h)
+    second = c.post(items, json={"date": "2030-03-09", "todo": "发送报价单"}, headers=h)
     assert first.status_code == 201 and second.status_code == 201
-    extra = c.post(items, json={"date": "2026-03-20", "todo": "多余的一项"}, headers=h).get_json()
+    extra = c.post(items, json={"date": "2030-03-20", "todo": "多余的一项"}, headers=h).get_json()
     assert c.delete(f"{items}/{extra['id']}", headers=h).status_code == 204
-    moved = c.patch(f"{items}/{second.get_json()['id']}", json={"date": "2026-03-10"}, headers=h)
-    assert moved.get_json()["date"] == "2026-03-10"
+    moved = c.patch(f"{items}/{second.get_json()['id']}", json={"date": "2030-03-10"}, headers=h)
+    assert moved.get_json()["date"] == "2030-03-10"
     done = c.patch(f"{items}/{first.get_json()['id']}", json={"result": "对方有意向"}, headers=h)
     assert done.status_code == 200 and done.get_json()["result"] == "对方有意向"
     listed = c.get(items, headers=h).get_json()["items"]
     assert [(i["date"], i["todo"], i["result"]) for i in listed] == [
-        ("2026-03-02", "上门拜访采购部", "对方有意向"), ("2026-03-10", "发送报价单", None)]
+        ("2030-03-02", "上门拜访采购部", "对方有意向"), ("2030-03-10", "发送报价单", None)]
 
     closed = c.post(f"{URL}/{opp['id']}/close", json={"outcome": "success"}, headers=h)
     assert closed.status_code == 200, closed.get_json()
@@ -95,7 +95,7 @@ def test_plan_items_results_and_close_as_success_create_the_customer(sales_api, 
     assert contact.name == OPP["contact"]
     assert OPP["contact_phone"] in (contact.mobile, contact.office_phone)
     # Closed is read-only: the plan and the process refuse further changes.
-    again = c.post(items, json={"date": "2026-04-01", "todo": "太晚了"}, headers=h)
+    again = c.post(items, json={"date": "2030-04-01", "todo": "太晚了"}, headers=h)
     assert again.status_code == 409 and again.get_json()["code"] == "wrong_step"
     assert c.post(f"{URL}/{opp['id']}/close", json={"outcome": "failure"}, headers=h).status_code == 409
     assert open_tasks(db, opp["id"]) == []
@@ -117,7 +117,7 @@ def test_close_before_assignment_answers_409_naming_the_assign_step(sales_api, s
     c, h = sales_api("manager1")
     resp = c.post(f"{URL}/{opp['id']}/close", json={"outcome": "success"}, headers=h)
     assert resp.status_code == 409 and "assign" in str(resp.get_json()["current_steps"])
-    resp = c.post(f"{URL}/{opp['id']}/plan-items", json={"date": "2026-03-02", "todo": "x"}, headers=h)
+    resp = c.post(f"{URL}/{opp['id']}/plan-items", json={"date": "2030-03-02", "todo": "x"}, headers=h)
     assert resp.status_code == 409
 
 
@@ -126,7 +126,7 @@ def test_a_manager_is_refused_on_another_managers_opportunity(sales_api, user, s
     c, h = sales_api("manager2")
     assert c.get(f"{URL}/{opp['id']}", headers=h).status_code == 404
     assert c.get(f"{URL}/{opp['id']}/plan-items", headers=h).status_code == 404
-    assert c.post(f"{URL}/{opp['id']}/plan-items", json={"date": "2026-03-02", "todo": "x"},
+    assert c.post(f"{URL}/{opp['id']}/plan-items", json={"date": "2030-03-02", "todo": "x"},
                   headers=h).status_code == 404
     assert c.post(f"{URL}/{opp['id']}/close", json={"outcome": "success"}, headers=h).status_code == 404
     assert opp["id"] not in [o["id"] for o in c.get(URL, headers=h).get_json()["items"]]
@@ -175,7 +175,7 @@ def test_plan_item_input_is_validated(sales_api, user, sales_deployed):
     c, h = sales_api("manager1")
     resp = c.post(f"{URL}/{opp['id']}/plan-items", json={"date": "2026-02-30", "todo": "x"}, headers=h)
     assert resp.status_code == 422 and "date" in resp.get_json()["errors"]
-    resp = c.post(f"{URL}/{opp['id']}/plan-items", json={"date": "2026-03-01", "todo": " "}, headers=h)
+    resp = c.post(f"{URL}/{opp['id']}/plan-items", json={"date": "2030-03-01", "todo": " "}, headers=h)
     assert resp.status_code == 422 and "todo" in resp.get_json()["errors"]
     assert c.get(f"{URL}/{opp['id']}/plan-items", headers=h).get_json()["items"] == []
 
@@ -212,3 +212,28 @@ def test_opportunity_endpoints_are_in_the_openapi_document(client):
                  "/api/v1/opportunities/{opportunity_id}/close",
                  "/api/v1/opportunities/{opportunity_id}/plan-items/{item_id}"):
         assert path in paths
+
+
+def test_closing_as_succeeded_needs_a_recorded_plan_result(sales_api, user, db, sales_deployed):
+    opp = _assigned(sales_api, user)
+    c, h = sales_api("manager1")
+    close = f"{URL}/{opp['id']}/close"
+    resp = c.post(close, json={"outcome": "success"}, headers=h)
+    assert resp.status_code == 422 and "outcome" in resp.get_json()["errors"]
+    item = c.post(f"{URL}/{opp['id']}/plan-items", json={"date": "2030-03-02", "todo": "拜访"}, headers=h).get_json()
+    assert c.post(close, json={"outcome": "success"}, headers=h).status_code == 422  # planned, nothing recorded
+    assert c.get(f"{URL}/{opp['id']}", headers=h).get_json()["status"] == "in_development"
+    c.patch(f"{URL}/{opp['id']}/plan-items/{item['id']}", json={"result": "客户同意试用"}, headers=h)
+    assert c.post(close, json={"outcome": "success"}, headers=h).get_json()["status"] == "succeeded"
+
+
+def test_plan_dates_cannot_precede_the_opportunitys_creation(sales_api, user, sales_deployed):
+    opp = _assigned(sales_api, user)
+    c, h = sales_api("manager1")
+    items = f"{URL}/{opp['id']}/plan-items"
+    resp = c.post(items, json={"date": "1999-01-01", "todo": "太早"}, headers=h)
+    assert resp.status_code == 422 and "date" in resp.get_json()["errors"]
+    ok = c.post(items, json={"date": "2030-01-01", "todo": "以后"}, headers=h)
+    assert ok.status_code == 201
+    moved = c.patch(f"{items}/{ok.get_json()['id']}", json={"date": "1999-01-01"}, headers=h)
+    assert moved.status_code == 422 and "date" in moved.get_json()["errors"]

@@ -68,7 +68,7 @@ def test_plan_items_never_land_after_a_concurrent_close(app, real_engine):
 
     def add(n):
         return lambda s, u: plan_service.add_item(s, user=u["manager1"], opportunity_id=opp_id,
-                                                  item_date="2026-03-02", todo=f"item {n}")
+                                                  item_date="2030-03-02", todo=f"item {n}")
 
     def close(s, u):
         service.close_opportunity(s, user=u["manager1"], opportunity_id=opp_id, outcome="failure")

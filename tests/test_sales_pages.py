@@ -85,14 +85,14 @@ def test_development_page_plan_results_and_close(login, user, db, sales_deployed
     assert "添加计划项" in c.get(f"{BASE}/{opp_id}").get_data(as_text=True)
     bad = c.post(f"{BASE}/{opp_id}/plan-items", data={"new-date": "", "new-todo": "拜访"})
     assert bad.status_code == 422 and "请输入日期" in bad.get_data(as_text=True)
-    assert c.post(f"{BASE}/{opp_id}/plan-items", data={"new-date": "2026-03-02", "new-todo": "拜访"}).status_code == 302
+    assert c.post(f"{BASE}/{opp_id}/plan-items", data={"new-date": "2030-03-02", "new-todo": "拜访"}).status_code == 302
     item = db.scalar(select(PlanItem).where(PlanItem.opportunity_id == opp_id))
-    assert c.post(f"{BASE}/{opp_id}/plan-items/{item.id}", data={f"i{item.id}-date": "2026-03-03",
+    assert c.post(f"{BASE}/{opp_id}/plan-items/{item.id}", data={f"i{item.id}-date": "2030-03-03",
                                                                   f"i{item.id}-todo": "上门拜访"}).status_code == 302
     assert c.post(f"{BASE}/{opp_id}/plan-items/{item.id}/result",
                   data={f"r{item.id}-result": "客户同意试用"}).status_code == 302
     item = db.get(PlanItem, item.id)
-    assert (item.date.isoformat(), item.todo, item.result) == ("2026-03-03", "上门拜访", "客户同意试用")
+    assert (item.date.isoformat(), item.todo, item.result) == ("2030-03-03", "上门拜访", "客户同意试用")
     # Another manager's POSTs do nothing.
     assert login("manager2").post(f"{BASE}/{opp_id}/close", data={"outcome": "success"}).status_code == 404
     resp = c.post(f"{BASE}/{opp_id}/close", data={"outcome": "success"}, follow_redirects=True)
@@ -102,7 +102,7 @@ def test_development_page_plan_results_and_close(login, user, db, sales_deployed
     assert "记录执行效果" in html and "李经理" in html  # the history: who recorded results
     assert "上门拜访" in html and "客户同意试用" in html and OPP["customer_name"] in html
     assert db.get(Opportunity, opp_id).customer_id is not None
-    late = c.post(f"{BASE}/{opp_id}/plan-items", data={"new-date": "2026-04-01", "new-todo": "太晚"},
+    late = c.post(f"{BASE}/{opp_id}/plan-items", data={"new-date": "2030-04-01", "new-todo": "太晚"},
                   follow_redirects=True)
     assert "只有开发中的销售机会才能修改开发计划" in late.get_data(as_text=True)
     again = c.post(f"{BASE}/{opp_id}/close", data={"outcome": "failure"}, follow_redirects=True)
@@ -140,3 +140,16 @@ def test_inbox_rows_open_the_assign_page_and_the_plan(login, user, sales_deploye
     resp = s.post(assign_url, data={"assignee_id": user("manager1").id})
     assert resp.status_code == 302 and resp.headers["Location"].endswith("/inbox/")
     assert f"{BASE}/{opp_id}#plan" in login("manager1").get("/inbox/").get_data(as_text=True)
+
+
+def test_closing_as_succeeded_without_a_plan_result_is_refused_beside_the_buttons(login, user, db, sales_deployed):
+    c = login("manager1")
+    opp_id = _record(c)
+    _assign(login, user, opp_id)
+    early = c.post(f"{BASE}/{opp_id}/plan-items", data={"new-date": "1999-01-01", "new-todo": "太早的拜访"})
+    assert early.status_code == 422 and "不能早于" in early.get_data(as_text=True)
+    assert "太早的拜访" in early.get_data(as_text=True)  # the input stays
+    resp = c.post(f"{BASE}/{opp_id}/close", data={"outcome": "success"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and 'id="close-error"' in html and "执行效果" in html
+    assert db.get(Opportunity, opp_id).status == "in_development"

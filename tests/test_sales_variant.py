@@ -57,13 +57,13 @@ def test_a_deployed_variant_needs_supervisor_approval_to_terminate(sales_api, us
     # On the new version the manager's request waits for the supervisor; the plan is frozen meanwhile.
     resp = c.post(f"{URL}/{new}/close", json={"outcome": "terminated"}, headers=h)
     assert resp.status_code == 200 and resp.get_json()["status"] == "in_development"
-    frozen = c.post(f"{URL}/{new}/plan-items", json={"date": "2026-03-02", "todo": "x"}, headers=h)
+    frozen = c.post(f"{URL}/{new}/plan-items", json={"date": "2030-03-02", "todo": "x"}, headers=h)
     assert frozen.status_code == 409 and "approve_termination" in str(frozen.get_json()["current_steps"])
 
     # Refused: back to the manager, who goes on developing.
     _decide(db, user, new, approved=False)
     assert [t.bpmn_id for t in open_tasks(db, new)] == ["develop"]
-    assert c.post(f"{URL}/{new}/plan-items", json={"date": "2026-03-02", "todo": "再争取一次"},
+    assert c.post(f"{URL}/{new}/plan-items", json={"date": "2030-03-02", "todo": "再争取一次"},
                   headers=h).status_code == 201
 
     # Asked again and approved: terminated.
@@ -74,5 +74,6 @@ def test_a_deployed_variant_needs_supervisor_approval_to_terminate(sales_api, us
 
     # Success is unchanged in the variant.
     other = _record_and_assign(sales_api, user)
+    c.post(f"{URL}/{other}/plan-items", json={"date": "2030-03-02", "todo": "拜访", "result": "签约"}, headers=h)
     won = c.post(f"{URL}/{other}/close", json={"outcome": "success"}, headers=h).get_json()
     assert won["status"] == "succeeded" and won["customer_no"]

@@ -32,7 +32,7 @@ def test_timer_value_is_an_aware_utc_timestamp():
 
 def test_settings_come_from_config_and_reject_a_bad_duration():
     got = deadlines.settings({"SERVICE_DISPATCH_DAYS": 2, "SERVICE_HANDLE_LIMIT": "PT5M", "TIMEZONE": "UTC"})
-    assert got == {"dispatch_days": 2, "handle_days": 3, "dispatch_limit": None, "handle_limit": "PT5M",
-                   "company_tz": "UTC"}
+    assert got == {"dispatch_days": 2, "handle_days": 3, "feedback_days": 2, "dispatch_limit": None,
+                   "handle_limit": "PT5M", "feedback_limit": None, "company_tz": "UTC"}
     with pytest.raises(Exception):
         deadlines.settings({"SERVICE_DISPATCH_LIMIT": "two days"})

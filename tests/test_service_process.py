@@ -100,3 +100,36 @@ def test_a_cancelled_request_has_no_steps_left(db, clients, service_data):
     with pytest.raises(WrongStep):
         runtime.complete_step(db, key="customer_service", business_key=str(sr["id"]), bpmn_id="dispatch",
                               actor=actor_for(db.get(ServiceRequest, sr["id"]).creator), data={})
+
+
+def test_the_feedback_call_back_has_a_due_date_that_stays_once_passed(db, clients, user, service_data):
+    sr = create_via_api(clients)
+    _dispatch(clients, sr["id"], user("manager1").id)
+    c, h = clients("manager1")
+    assert c.post(f"/api/v1/service-requests/{sr['id']}/handle", headers=h,
+                  json={"handling": "远程指导"}).status_code == 200
+    [task] = _open(db, sr["id"])
+    handled = db.get(ServiceRequest, sr["id"]).handled_at
+    expected = deadlines.add_working_days(handled, 2, "Asia/Shanghai")  # SERVICE_FEEDBACK_DAYS
+    assert task.bpmn_id == "feedback" and abs(task.due_at - expected) < timedelta(seconds=5)
+    fire_timers_after(db, timedelta(days=8))
+    [late] = _open(db, sr["id"])
+    # still the desk's call-back (the limit only marks it overdue), and it shows as overdue
+    assert late.id == task.id and abs(late.due_at - expected) < timedelta(seconds=5)
+    d, dh = clients("service1")
+    assert d.post(f"/api/v1/service-requests/{sr['id']}/feedback", headers=dh,
+                  json={"result": "已解决", "satisfaction": 4}).status_code == 200
+    assert db.get(ServiceRequest, sr["id"]).status == "archived"
+
+
+def test_the_feedback_limit_comes_from_config(app, db, clients, user, service_data):
+    app.config["SERVICE_FEEDBACK_LIMIT"] = "PT2H"
+    try:
+        sr = create_via_api(clients)
+    finally:
+        app.config["SERVICE_FEEDBACK_LIMIT"] = None
+    _dispatch(clients, sr["id"], user("manager1").id)
+    c, h = clients("manager1")
+    c.post(f"/api/v1/service-requests/{sr['id']}/handle", headers=h, json={"handling": "远程指导"})
+    [task] = _open(db, sr["id"])
+    assert timedelta(hours=1, minutes=59) < task.due_at - task.created_at <= timedelta(hours=2, seconds=5)

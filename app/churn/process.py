@@ -13,9 +13,11 @@ to the churn pages, in one place.
 """
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.auth.guard import sees_all
+from app.catalog.models import Order
 from app.churn.models import ChurnCase
 from app.common.errors import NotFound
 from app.common.ui import register_badge
@@ -80,6 +82,27 @@ register_badge("churn.to_handle", "churn.handle", worklist_statement)
 # --- inbox links -----------------------------------------------------------------------------------------------
 # The inbox links a churn task and its record to the case page, which shows the measures and both decisions.
 
+def essentials(db, business_key):
+    """What every step of the process shows above its form: the customer, its manager and its last order."""
+    case = db.get(ChurnCase, int(business_key))
+    if case is None:
+        return None
+    return [(_("Customer"), f"{case.customer.name} ({case.customer.no})"),
+            (_("Customer manager"), case.manager.name if case.manager else ""),
+            (_("Last order"), last_order_text(db, case))]
+
+
+def last_order_text(db, case) -> str:
+    """The customer's latest order as "date · amount" (the warning's basis, or a newer one)."""
+    last = db.scalar(select(Order).where(Order.customer_id == case.customer_id)
+                     .order_by(Order.order_date.desc(), Order.id.desc()).limit(1))
+    return f"{last.order_date.isoformat()} · {last.total:,.2f}" if last else _("no order")
+
+
+links.register_essentials(KEY, essentials)
+# History: who the case is with and what the re-check found; ids and the re-check interval are bookkeeping.
+links.register_history_labels(KEY, {"manager_id": _l("Customer manager"),
+                                    "ordered": _l("Ordered since the warning")}, users=("manager_id",))
 links.register_record_link(KEY, lambda key: url_for("churn.show_case", case_id=int(key)))
 links.register_record_access(KEY, "churn.view", lambda db, user, key: get_case(db, user=user, case_id=int(key)))
 links.register_task_page(KEY, HANDLE_STEP, lambda task: url_for("churn.show_case", case_id=int(task.business_key)))

@@ -71,6 +71,7 @@ def _render_case(case, postpone_form=None, confirm_form=None, status=200, refusa
     can_handle = service.can_handle(db_session, current_user, case)
     return render_template("churn/case.html", case=case, labels=STATUS_LABELS, instance=instance,
                            instance_labels=INSTANCE_LABELS, step_names=holders(db_session, steps),
+                           last_order=process.last_order_text(db_session, case),
                            # a refused decision keeps its form on the page with what was typed
                            can_handle=can_handle or refusal is not None, refusal=refusal,
                            postpone_form=postpone_form or PostponeForm(formdata=None),

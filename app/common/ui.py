@@ -3,10 +3,11 @@ import json
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app, url_for
+from flask import current_app, has_app_context, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from app.config import Config
 from app.db import db_session
 
 # Lists and badges count up to this many (a badge shows "99+" beyond 99), like the inbox.
@@ -78,6 +79,13 @@ def local_time(value, fmt="%Y-%m-%d %H:%M"):
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
+
+
+def local_day(value):
+    """The calendar day of a stored (naive UTC) moment in the company time zone (services also run outside a
+    request, e.g. the demo seed: then the configured default)."""
+    tz = ZoneInfo(current_app.config["TIMEZONE"] if has_app_context() else Config.TIMEZONE)
+    return value.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz).date()
 
 
 def history_value(value):

@@ -7,7 +7,7 @@ from app.auth.guard import requires
 from app.common.ints import DbInteger
 from app.common.listing import page_args
 from app.db import db_session
-from app.inbox import actor_for, service
+from app.inbox import actor_for, links, service
 from processes import runtime
 from processes.forms import resolved_schema, choices_for
 from app.common.api_schemas import PageOut
@@ -21,6 +21,9 @@ class TaskQuery(Schema):
     due = fields.String(validate=validate.OneOf(service.DUE_FILTERS))
     sort = fields.String(validate=validate.OneOf(list(service.SORTS)))
     q = fields.String()
+    tab = fields.String(validate=validate.OneOf(service.TABS),
+                        metadata={"description": "mine (assigned to or taken by me), role (shared with my role, "
+                                                 "not taken), all (everything I may see; the default)"})
     page = DbInteger()
     per_page = DbInteger()
 
@@ -52,8 +55,15 @@ class FormOut(Schema):
     ui = fields.Dict()
 
 
+class EssentialOut(Schema):
+    label = fields.String()
+    value = fields.Raw(metadata={"description": "a text, or a list of texts (e.g. the plan items)"})
+
+
 class TaskDetail(TaskOut):
     form = fields.Nested(FormOut)
+    record = fields.List(fields.Nested(EssentialOut),
+                         metadata={"description": "the record's essentials the task page shows above the form"})
 
 
 class CompleteIn(Schema):
@@ -80,8 +90,50 @@ def list_tasks(args):
     (overdue|today|week|none); sort: waiting, -waiting, due, -due, process, name."""
     page = service.inbox_page(db_session, current_user, *page_args(), process=args.get("process"),
                               role=args.get("role"), due=args.get("due"), sort=args.get("sort", "waiting"),
-                              q=args.get("q"))
+                              q=args.get("q"), tab=args.get("tab", "all"))
     return page.as_api(lambda t: t)
+
+
+class CountsOut(Schema):
+    mine = fields.Integer()
+    role = fields.Integer()
+    all = fields.Integer()
+    limit = fields.Integer(metadata={"description": "counts stop just above this (limit + 1 means more)"})
+
+
+@blp.route("/counts")
+@blp.response(200, CountsOut)
+@requires("task.view")
+def counts():
+    """How many open tasks each inbox tab holds (one query), up to the limit."""
+    return {**service.tab_counts(db_session, current_user), "limit": service.COUNT_LIMIT}
+
+
+class ClaimManyIn(Schema):
+    task_ids = fields.List(DbInteger(), required=True, validate=validate.Length(min=1, max=service.CLAIM_MAX))
+
+
+class ClaimResult(Schema):
+    task_id = fields.Integer()
+    status = fields.String(metadata={"description": "claimed, not_found, taken (someone else has it, or it is "
+                                                    "done) or forbidden"})
+    detail = fields.String(allow_none=True)
+
+
+class ClaimManyOut(Schema):
+    results = fields.List(fields.Nested(ClaimResult))
+
+
+@blp.route("/claim", methods=["POST"])
+@blp.arguments(ClaimManyIn)
+@blp.response(200, ClaimManyOut)
+@requires("task.view")
+def claim_many(body):
+    """Take several shared tasks of my lane at once: per task whether it was claimed; one that fails leaves the
+    others claimed."""
+    results = service.claim_many(db_session, current_user, actor_for(current_user), body["task_ids"])
+    db_session.commit()
+    return {"results": results}
 
 
 def _form(task, ctx):
@@ -102,7 +154,9 @@ def get_task(task_id):
     task = service.visible_task(db_session, current_user, task_id)
     service.check_may_read(task, current_user, actor_for(current_user))
     ctx = service.task_context(db_session, task)
-    return {**{c: getattr(task, c) for c in _TASK_COLUMNS}, "form": _form(task, ctx)}
+    record = [{"label": str(label), "value": value if isinstance(value, str) else [str(v) for v in value]}
+              for label, value in links.essentials(db_session, task.process_key, task.business_key)]
+    return {**{c: getattr(task, c) for c in _TASK_COLUMNS}, "form": _form(task, ctx), "record": record}
 
 
 def _outcome(instance):

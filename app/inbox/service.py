@@ -11,12 +11,21 @@ from sqlalchemy import and_, false, func, or_, select, union_all
 from app.auth.rights_catalog import role_label
 from app.common.errors import Forbidden, NotFound
 from app.common.listing import paginate
+from app.inbox import history as words
 from processes import clock
 from processes.definitions import parsed_for
 from processes.models import HumanTask, ProcessDefinition, ProcessEvent, ProcessInstance
-from processes.runtime import can_act
+from processes.errors import ConcurrentUpdate, TaskForbidden, WrongStep
+from processes.runtime import can_act, claim_task
 
 DUE_FILTERS = ("overdue", "today", "week", "none")
+# The inbox tabs: the tasks assigned to or taken by me, the shared tasks of my role nobody has taken, and all I may
+# see (both, and for those who watch processes every open task).
+TABS = ("mine", "role", "all")
+# Not a tab: mine and my role's together, what the menu badge counts (the work waiting for the user).
+WORK = "work"
+# A bulk claim takes at most this many tasks (one page of the inbox at its largest).
+CLAIM_MAX = 100
 # Lists and the menu badge count open tasks up to this many (the page says "100+", the badge "99+"): opening the
 # inbox of a user with 20,000 open tasks then costs about what it costs with 20 (bench/engine.py).
 COUNT_LIMIT = 100
@@ -35,13 +44,22 @@ _SORT_COLUMNS = {"process": (HumanTask.process_key,), "name": (HumanTask.name,)}
 _OPEN = HumanTask.completed_at.is_(None)
 
 
-def _branches(user, role):
-    """What a user sees, as the WHERE clauses of the index-friendly branches (see the indexes on HumanTask)."""
+def _branches(user, role, tab="all"):
+    """What a user sees on a tab, as the WHERE clauses of the index-friendly branches (see the indexes on
+    HumanTask): the lane's unassigned tasks (`ix_human_task_lane*`) and the tasks assigned to the user
+    (`ix_human_task_assigned*`)."""
     if role and role != user.role_code:
         return [and_(_OPEN, HumanTask.role == role)] if user.can("process.admin") else []
-    not_claimed_by_others = or_(HumanTask.claimed_by.is_(None), HumanTask.claimed_by == user.id)
-    return [and_(_OPEN, HumanTask.role == user.role_code, HumanTask.assignee_id.is_(None), not_claimed_by_others),
-            and_(_OPEN, HumanTask.assignee_id == user.id, HumanTask.role == user.role_code, not_claimed_by_others)]
+    if tab == "all" and user.can("process.view"):
+        return [_OPEN]  # process watchers may see every open task (may_see)
+    lane = and_(_OPEN, HumanTask.role == user.role_code, HumanTask.assignee_id.is_(None))
+    assigned = and_(_OPEN, HumanTask.assignee_id == user.id, HumanTask.role == user.role_code,
+                    or_(HumanTask.claimed_by.is_(None), HumanTask.claimed_by == user.id))
+    if tab == "mine":
+        return [and_(lane, HumanTask.claimed_by == user.id), assigned]
+    if tab == "role":
+        return [and_(lane, HumanTask.claimed_by.is_(None))]
+    return [and_(lane, or_(HumanTask.claimed_by.is_(None), HumanTask.claimed_by == user.id)), assigned]
 
 
 def _conditions(process=None, due=None, q=None):
@@ -64,7 +82,7 @@ def _conditions(process=None, due=None, q=None):
     return found
 
 
-def task_ids_query(user, *, window=None, process=None, role=None, due=None, sort="waiting", q=None):
+def task_ids_query(user, *, window=None, process=None, role=None, due=None, sort="waiting", q=None, tab="all"):
     """The ids of a user's inbox in list order, with the list filters; invalid filter values are ignored.
 
     A UNION ALL of the branches. With `window`, each branch is sorted and cut to that many rows first, so the
@@ -74,7 +92,7 @@ def task_ids_query(user, *, window=None, process=None, role=None, due=None, sort
     columns = (HumanTask.id, HumanTask.created_at, HumanTask.due_at, *_SORT_COLUMNS.get(sort, ()))
     conditions = _conditions(process, due, q)
     branches = []
-    for where in _branches(user, role):
+    for where in _branches(user, role, tab if tab in (*TABS, WORK) else "all"):
         branch = select(*columns).where(where, *conditions)
         if window is not None:
             cut = branch.order_by(*SORTS[sort](HumanTask), HumanTask.id).limit(window).subquery()
@@ -109,9 +127,43 @@ def _rows_in_order(db, ids):
 
 
 def count_open(db, user):
-    """The menu badge: the user's open tasks, counted up to COUNT_LIMIT (shown as "99+" beyond 99)."""
-    mine = task_ids_query(user, window=COUNT_LIMIT).order_by(None).limit(COUNT_LIMIT).subquery()
+    """The menu badge: the user's open tasks (theirs and their role's; not everything a process watcher may
+    see), counted up to COUNT_LIMIT (shown as "99+" beyond 99)."""
+    mine = task_ids_query(user, window=COUNT_LIMIT, tab=WORK).order_by(None).limit(COUNT_LIMIT).subquery()
     return db.scalar(select(func.count()).select_from(mine)) or 0
+
+
+def tab_counts(db, user, **filters) -> dict:
+    """{tab: open tasks on it (up to COUNT_LIMIT + 1, shown as "100+")} in one statement: one scalar subquery per
+    tab, each cut after COUNT_LIMIT + 1 rows of its index-friendly branches."""
+    columns = []
+    for tab in TABS:
+        ids = task_ids_query(user, window=COUNT_LIMIT + 1, tab=tab, **filters).order_by(None) \
+            .limit(COUNT_LIMIT + 1).subquery()
+        columns.append(select(func.count()).select_from(ids).scalar_subquery().label(tab))
+    return dict(db.execute(select(*columns)).one()._mapping)
+
+
+def claim_many(db, user, actor, task_ids) -> list[dict]:
+    """Take several shared tasks at once. Each is claimed in its own savepoint, so one taken meanwhile by someone
+    else (or invisible, or of another lane) leaves the others claimed: [{task_id, status, detail}] in the given
+    order, status one of claimed, not_found, taken, forbidden."""
+    results = []
+    for task_id in dict.fromkeys(task_ids):  # once each, in order
+        try:
+            with db.begin_nested():
+                visible_task(db, user, task_id)
+                claim_task(db, task_id, actor=actor)
+            results.append({"task_id": task_id, "status": "claimed", "detail": None})
+        except NotFound as err:
+            results.append({"task_id": task_id, "status": "not_found", "detail": err.detail})
+        except (ConcurrentUpdate, WrongStep):
+            results.append({"task_id": task_id, "status": "taken",
+                            "detail": gettext("Someone else has already taken or finished this task.")})
+        except TaskForbidden:
+            results.append({"task_id": task_id, "status": "forbidden",
+                            "detail": gettext("You do not have the right to do this.")})
+    return results
 
 
 def process_names(db):
@@ -178,12 +230,9 @@ def task_context(db, task):
 
 
 def history(db, instance_id):
-    """The instance's history rows, oldest first, with the acting user's name."""
-    from app.auth.models import User
-    rows = db.execute(select(ProcessEvent, User.name).outerjoin(User, User.id == ProcessEvent.user_id)
-                      .where(ProcessEvent.instance_id == instance_id)
-                      .order_by(ProcessEvent.at, ProcessEvent.id)).all()
-    return [{"event": e, "user_name": name} for e, name in rows]
+    """The instance's history rows, oldest first, in words (app/inbox/history.py): {event, user_name, step,
+    details, bookkeeping}."""
+    return words.instance_history(db, instance_id)
 
 
 def role_labels(db):

@@ -35,7 +35,8 @@ def _filters():
     return {"process": args.get("process") or None, "role": args.get("role") or None,
             "due": args.get("due") if args.get("due") in service.DUE_FILTERS else None,
             "sort": args.get("sort") if args.get("sort") in service.SORTS else "waiting",
-            "q": (args.get("q") or "").strip() or None}
+            "q": (args.get("q") or "").strip() or None,
+            "tab": args.get("tab") if args.get("tab") in service.TABS else "all"}
 
 
 @bp.route("/")
@@ -50,7 +51,10 @@ def index():
                                local_time(t.created_at), local_time(t.due_at)] for t in rows))
     page = service.inbox_page(db_session, current_user, *page_args(), **filters)
     people = service.user_names(db_session, [t.claimed_by for t in page.items])
-    return render_template("inbox/index.html", page=page, filters=filters, process_names=names,
+    counts = service.tab_counts(db_session, current_user, **{k: v for k, v in filters.items()
+                                                             if k not in ("tab", "sort")})
+    return render_template("inbox/index.html", page=page, filters=filters, process_names=names, counts=counts,
+                           count_limit=service.COUNT_LIMIT,
                            task_url=links.task_url, record_url=links.record_url, people=people,
                            now=clock.utcnow())
 
@@ -74,6 +78,25 @@ def claim(task_id):
     except TaskForbidden:
         db_session.rollback()
         flash(_("You do not have the right to do this."), "warning")
+    return _back_to_inbox()
+
+
+@bp.route("/tasks/claim", methods=["POST"])
+@requires("task.view")
+def claim_selected():
+    """Take the ticked tasks at once; those someone else took meanwhile are named, the others stay taken."""
+    ids = [int(v) for v in request.form.getlist("task_ids") if v.isdigit() and len(v) < 10][:service.CLAIM_MAX]
+    if not ids:
+        flash(_("Tick the tasks to take first."), "warning")
+        return _back_to_inbox()
+    results = service.claim_many(db_session, current_user, actor_for(current_user), ids)
+    db_session.commit()
+    taken = sum(1 for r in results if r["status"] == "claimed")
+    if taken:
+        flash(_("You took %(n)s tasks; the others of your role no longer see them.", n=taken), "success")
+    if taken < len(results):
+        flash(_("%(n)s tasks could not be taken (someone else took them, or they are not yours to take).",
+                n=len(results) - taken), "warning")
     return _back_to_inbox()
 
 
@@ -135,6 +158,7 @@ def task(task_id):
     people = service.user_names(db_session, [t.assignee_id, t.claimed_by, t.completed_by])
     return render_template("inbox/task.html", task=t, fields=fields, may_act=may_act, names=names,
                            people=people, record_link=links.record_url(t.process_key, t.business_key),
+                           essentials=links.essentials(db_session, t.process_key, t.business_key),
                            roles=service.role_labels(db_session),
                            may_view_instance=may_view_instance(db_session, current_user, ctx["instance"]),
                            form_errors=errors.get("_form", []), **ctx), status

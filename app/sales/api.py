@@ -216,8 +216,8 @@ def assign(body, opportunity_id):
 @requires("opportunity.develop")
 def close(body, opportunity_id):
     """Close as success (creates the customer and its contact), failure or terminated (completes `develop`)."""
-    opp = service.close_opportunity(db_session, user=current_user, opportunity_id=opportunity_id,
-                                    outcome=body["outcome"])
+    opp = plan_service.close_opportunity(db_session, user=current_user, opportunity_id=opportunity_id,
+                                         outcome=body["outcome"])
     db_session.commit()
     return dump(opp)
 

@@ -15,7 +15,7 @@ from app.common.process_steps import holders
 from app.sales.views import REFUSALS, bp, refusal_message, user_names
 
 
-def _render(opp, *, status=200, add_form=None, item_forms=None, refusal=None, outcome=None):
+def _render(opp, *, status=200, add_form=None, item_forms=None, refusal=None, outcome=None, close_errors=()):
     steps = service.current_steps(db_session, opp)
     step_ids = service.step_ids(steps)
     developing = (service.DEVELOP_STEP in step_ids and opp.assignee_id == current_user.id
@@ -33,7 +33,7 @@ def _render(opp, *, status=200, add_form=None, item_forms=None, refusal=None, ou
     return render_template(
         "sales/detail.html", opp=opp, items=items, item_forms=item_forms, add_form=add_form or PlanItemForm(prefix="new"),
         developing=developing, step_names=holders(db_session, steps), history=entries, refusal=refusal,
-        chosen_outcome=outcome, held_items=held_items,
+        chosen_outcome=outcome, held_items=held_items, close_errors=close_errors,
         held_add=bool(refusal and add_form is not None and (add_form.todo.data or add_form.date.data)),
         names=names, status_label=status_label,
         outcomes=OUTCOME_LABELS, customer=history.customer_of(db_session, opp),
@@ -154,12 +154,14 @@ def remove_plan_item(opportunity_id, item_id):
 def close_opportunity(opportunity_id):
     outcome = request.form.get("outcome", "")
     try:
-        opp = service.close_opportunity(db_session, user=current_user, opportunity_id=opportunity_id,
-                                        outcome=outcome)
+        opp = plan_service.close_opportunity(db_session, user=current_user, opportunity_id=opportunity_id,
+                                             outcome=outcome)
     except ValidationFailed as err:
+        # The rule's message stays beside the close buttons (422), the page as it was.
         db_session.rollback()
-        flash("; ".join(m for msgs in err.errors.values() for m in msgs), "warning")
-        return _back(opportunity_id, "close")
+        opp = service.get_opportunity(db_session, user=current_user, opportunity_id=opportunity_id)
+        return _render(opp, status=422, outcome=outcome,
+                       close_errors=[m for msgs in err.errors.values() for m in msgs])
     except REFUSALS as err:
         return _refused(err, opportunity_id, outcome=outcome)
     db_session.commit()

@@ -11,6 +11,7 @@ from app.auth.models import User
 from app.common.models import AuditRecord
 from app.common.ui import model_text
 from app.customers.models import Customer
+from app.inbox import history as words
 from app.sales.labels import AUDIT_LABELS, OUTCOME_LABELS, TASK_NAMES
 from app.sales.process import KEY
 from processes import api as engine
@@ -88,9 +89,11 @@ def entries(db, opp):
     ids |= {_flatten(e.data).get("assignee_id") for e in events if isinstance(e.data, dict)}
     ids = {i for i in ids if isinstance(i, int)}
     names = dict(db.execute(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
+    # Process data in words: the forms' labels and choices (an analyst's new step included), people by name.
+    worded = words.record_history(db, instances, events)
     out = [Entry(at=e.at, user=names.get(e.user_id, ""), what=str(EVENT_LABELS.get(e.event, e.event)),
                  step=str(TASK_NAMES.get(e.bpmn_id) or model_text(elements.get(e.bpmn_id, e.bpmn_id or ""))),
-                 details=[] if e.event == "started" else _details(e.data, names)) for e in events]
+                 details=[] if e.event == "started" else row["details"]) for e, row in zip(events, worded)]
     out += [Entry(at=a.at, user=names.get(a.user_id, ""), what=str(AUDIT_LABELS.get(a.action, a.action)), step="",
                   details=_details(a.data, names)) for a in audits]
     out.sort(key=lambda e: e.at)  # stable: events before audits written in the same instant

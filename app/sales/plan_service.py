@@ -9,7 +9,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.common.errors import Forbidden, NotFound, ValidationFailed
+from app.common.ui import local_day
 from app.sales.models import PlanItem
+from app.sales import service
 from app.sales.service import DEVELOP_STEP, audit, get_opportunity, lock_process, require_step
 
 TODO_MAX = 500
@@ -28,13 +30,17 @@ def _parse_date(value):
     return None
 
 
-def clean_item(*, item_date=_UNSET, todo=_UNSET, result=_UNSET):
-    """Validate the given plan-item fields (those left unset are not touched); raises ValidationFailed."""
+def clean_item(*, item_date=_UNSET, todo=_UNSET, result=_UNSET, not_before=None):
+    """Validate the given plan-item fields (those left unset are not touched); raises ValidationFailed.
+    `not_before`: the earliest date a plan item may have (the opportunity's creation day)."""
     errors, out = {}, {}
     if item_date is not _UNSET:
         parsed = _parse_date(item_date)
         if parsed is None:
             errors["date"] = [_("Enter a date (YYYY-MM-DD).")]
+        elif not_before is not None and parsed < not_before:
+            errors["date"] = [_("The date cannot be before the opportunity was created (%(day)s).",
+                                day=not_before.isoformat())]
         out["date"] = parsed
     if todo is not _UNSET:
         text = todo.strip() if isinstance(todo, str) else todo
@@ -66,6 +72,11 @@ def _developing(db, *, user, opportunity_id):
     return opp
 
 
+def _created_day(opp):
+    """The opportunity's creation day in the company's time zone (plan dates are local calendar days)."""
+    return local_day(opp.created_at) if opp.created_at else None
+
+
 def _item(db, opp, item_id):
     item = db.scalar(select(PlanItem).where(PlanItem.id == item_id, PlanItem.opportunity_id == opp.id))
     if item is None:
@@ -90,7 +101,7 @@ def get_item(db, *, user, opportunity_id, item_id):
 
 def add_item(db, *, user, opportunity_id, item_date, todo, result=None):
     opp = _developing(db, user=user, opportunity_id=opportunity_id)
-    fields = clean_item(item_date=item_date, todo=todo, result=result)
+    fields = clean_item(item_date=item_date, todo=todo, result=result, not_before=_created_day(opp))
     item = PlanItem(opportunity_id=opp.id, **fields)
     db.add(item)
     db.flush()
@@ -102,7 +113,7 @@ def update_item(db, *, user, opportunity_id, item_id, item_date=_UNSET, todo=_UN
     """Change any of date, to-do and result; a change of the result alone is logged as a recorded result."""
     opp = _developing(db, user=user, opportunity_id=opportunity_id)
     item = _item(db, opp, item_id)
-    fields = clean_item(item_date=item_date, todo=todo, result=result)
+    fields = clean_item(item_date=item_date, todo=todo, result=result, not_before=_created_day(opp))
     changes = {k: v for k, v in fields.items() if getattr(item, k) != v}
     for name, value in changes.items():
         setattr(item, name, value)
@@ -122,3 +133,22 @@ def remove_item(db, *, user, opportunity_id, item_id):
     audit(db, opp=opp, action="plan_item_removed", user=user, data=_snapshot(item))
     db.delete(item)
     db.flush()
+
+
+def has_recorded_result(db, opp) -> bool:
+    return db.scalar(select(PlanItem.id).where(PlanItem.opportunity_id == opp.id, PlanItem.result.is_not(None),
+                                               PlanItem.result != "").limit(1)) is not None
+
+
+def close_opportunity(db, *, user, opportunity_id, outcome):
+    """Close the opportunity; as succeeded only once the plan has at least one recorded result (a success without
+    any executed plan step is a data-entry slip, not a customer won). The instance lock is taken first, so a
+    result removed at the same moment cannot slip under the check."""
+    if outcome == "success":
+        opp = lock_process(db, get_opportunity(db, user=user, opportunity_id=opportunity_id))
+        # Elsewhere than `develop` the process itself refuses the close (409 naming where it waits).
+        at_develop = DEVELOP_STEP in service.step_ids(service.current_steps(db, opp))
+        if at_develop and not has_recorded_result(db, opp):
+            raise ValidationFailed({"outcome": [
+                _("Record the result of at least one plan item before closing as succeeded.")]})
+    return service.close_opportunity(db, user=user, opportunity_id=opportunity_id, outcome=outcome)

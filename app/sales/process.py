@@ -15,12 +15,14 @@ the sales pages, in one place.
 """
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
 
 from app.auth.guard import sees_all
 from app.common.errors import NotFound
 from app.common.ui import register_badge
-from app.inbox.links import register_record_access, register_record_link, register_task_page
+from app.inbox.links import (register_essentials, register_history_labels, register_record_access,
+                             register_record_link, register_task_page)
 from app.sales.models import Opportunity
 from processes import api as engine
 
@@ -118,6 +120,21 @@ for _endpoint, (_right, _condition) in WORKLISTS.items():
 # --- inbox links -----------------------------------------------------------------------------------------------
 # Inbox rows open the sales pages: the record, the assign page (back to the inbox after) and the plan.
 
+def essentials(db, business_key):
+    """What every step of the process shows above its form: the opportunity and its plan."""
+    opp = db.get(Opportunity, int(business_key))
+    if opp is None:
+        return None
+    contact = " ".join(v for v in (opp.contact, opp.contact_phone) if v)
+    plan = [f"{item.date.isoformat()} {item.todo}" + (f" → {item.result}" if item.result else "")
+            for item in opp.plan_items]
+    return [(_("Customer name"), opp.customer_name), (_("Summary"), opp.summary), (_("Contact"), contact),
+            (_("Probability"), f"{opp.probability}%"), (_("Details"), opp.description),
+            (_("Development plan"), plan or _("No plan items yet."))]
+
+
+register_essentials(KEY, essentials)
+register_history_labels(KEY, {"assignee_id": _l("Assignee"), "outcome": _l("Outcome")}, users=("assignee_id",))
 register_record_link(KEY, lambda key: url_for("sales.show_opportunity", opportunity_id=int(key)))
 register_record_access(KEY, "opportunity.view",
                        lambda db, user, key: get_opportunity(db, user=user, opportunity_id=int(key)))

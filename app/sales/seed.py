@@ -43,6 +43,8 @@ def seed_demo(db):
             "probability": [30, 50, 70, 60, 20][i], "summary": "办公设备与系统集成采购",
             "contact": ["刘强", "陈静", "周杰", "吴敏", "郑凯"][i], "contact_phone": f"1390000{1000 + i}",
             "description": f"{name}有意在本年度更新办公设备，需要客户经理跟进。"})
+        # Recorded a month ago, so the demo plan can show past steps (plan dates never precede the opportunity).
+        opp.created_at = utcnow() - timedelta(days=30)
         if assignee:
             service.assign_opportunity(db, user=users["supervisor"], opportunity_id=opp.id,
                                        assignee_id=users[assignee].id)

@@ -1,6 +1,7 @@
 """Service time limits: counted in working days (Monday to Friday, company time zone), or as a plain duration.
 
-The process computes each due date when the step starts and hands it to a BPMN timeDate boundary timer, so the
+Dispatch, handling and the feedback call-back each have one (SERVICE_<STEP>_DAYS / SERVICE_<STEP>_LIMIT in the
+config). The process computes each due date when the step starts and hands it to a BPMN timeDate boundary timer, so the
 timer, the inbox due date and the working-day rule agree. A plain ISO-8601 duration (e.g. "PT2S") overrides the
 working days: demos and tests use it to watch an escalation without waiting a day.
 """
@@ -9,7 +10,9 @@ from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-DEFAULTS = {"dispatch_days": 1, "handle_days": 3, "dispatch_limit": None, "handle_limit": None}
+DEFAULTS = {"dispatch_days": 1, "handle_days": 3, "feedback_days": 2,
+            "dispatch_limit": None, "handle_limit": None, "feedback_limit": None}
+STEPS = ("dispatch", "handle", "feedback")
 
 
 def add_working_days(start_utc: datetime, days: int, tz_name: str) -> datetime:
@@ -51,9 +54,9 @@ def settings(config) -> dict:
     for key, default in DEFAULTS.items():
         value = config.get("SERVICE_" + key.upper(), default)
         out[key] = value if value not in ("", None) else None
-    for key in ("dispatch_days", "handle_days"):
+    for key in (f"{step}_days" for step in STEPS):
         out[key] = int(out[key] if out[key] is not None else DEFAULTS[key])
-    for key in ("dispatch_limit", "handle_limit"):
+    for key in (f"{step}_limit" for step in STEPS):
         if out[key]:
             parse_duration(out[key])  # a typo in the configuration fails here, not when a timer is evaluated
     out["company_tz"] = config.get("TIMEZONE", "Asia/Shanghai")

@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.auth.models import User
+from app.inbox import history as words
 from app.service.process import KEY, open_tasks
 from processes import api as engine
 
@@ -62,14 +63,12 @@ def steps(db, request_id):
 
 
 def events(db, request_id):
-    """The event log of the request's process: who did what, when, with what data. Automatic steps that carry
-    no data (gateways, merges) are left out: they say nothing a reader needs."""
+    """The event log of the request's process in words (app/inbox/history.py): who did what, when, with which
+    business data; automatic passes that changed nothing (gateways, merges, start/end events) are left out."""
     instances = _instances(db, request_id)
     if not instances:
         return []
-    rows = [e for e in engine.events_of(db, [i.id for i in instances]) if not (e.event == "step" and not e.data)]
-    users = _user_names(db, [e.user_id for e in rows])
-    elements = engine.element_names(db, [i.definition_id for i in instances])
-    return [{"at": e.at, "event": str(EVENT_LABELS.get(e.event, e.event)),
-             "step": elements.get(e.bpmn_id, e.bpmn_id) if e.bpmn_id else "", "user": users.get(e.user_id),
-             "data": e.data} for e in rows]
+    rows = words.record_history(db, instances, engine.events_of(db, [i.id for i in instances]))
+    return [{"at": r["event"].at, "event": str(EVENT_LABELS.get(r["event"].event, r["event"].event)),
+             "step": r["step"], "user": r["user_name"], "details": r["details"]}
+            for r in rows if not r["bookkeeping"]]

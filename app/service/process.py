@@ -12,12 +12,14 @@ the service pages, in one place.
 """
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from app.auth.guard import sees_all
 from app.common.errors import NotFound
 from app.common.ui import register_badge
-from app.inbox.links import register_record_access, register_record_link
+from app.inbox.links import (register_essentials, register_history_labels, register_record_access,
+                             register_record_link)
 from app.service.models import ServiceRequest
 from processes import api as engine
 
@@ -119,6 +121,19 @@ for _endpoint, (_right, _condition) in WORKLISTS.items():
 
 # --- inbox links -----------------------------------------------------------------------------------------------
 
+def essentials(db, business_key):
+    """What every step of the process shows above its form: the customer's request."""
+    sr = db.get(ServiceRequest, int(business_key))
+    if sr is None:
+        return None
+    return [(_("Service type"), sr.type), (_("Customer"), f"{sr.customer.name} ({sr.customer.no})"),
+            (_("Summary"), sr.summary), (_("Customer request"), sr.request)]
+
+
+register_essentials(KEY, essentials)
+# History: the due dates the process works out are worth reading; the start data (limits, time zone, ids) is not.
+register_history_labels(KEY, {"dispatch_due": _l("Dispatch due"), "handle_due": _l("Handling due"),
+                              "feedback_due": _l("Feedback due")}, users=("assignee_id",))
 register_record_link(KEY, lambda business_key: url_for("service.detail", request_id=int(business_key)))
 register_record_access(KEY, "service.view",
                        lambda db, user, key: get_request(db, user=user, request_id=int(key)))

@@ -39,8 +39,8 @@ def test_record_assign_plan_execute_close_and_find_the_customer(page, live_serve
     sign_in(page, "manager1")
     page.goto(f"{live_server}/sales/opportunities")
     page.locator("#opportunities tbody tr", has_text=CUSTOMER).get_by_role("link", name="开发").click()
-    plan = [("2026-03-02", "电话联系王小明确认需求", "需求已确认：约 300 种文具"),
-            ("2026-03-06", "上门演示样品并报价", "客户接受报价")]
+    plan = [("2030-03-02", "电话联系王小明确认需求", "需求已确认：约 300 种文具"),
+            ("2030-03-06", "上门演示样品并报价", "客户接受报价")]
     for day, todo, _result in plan:
         page.fill("#new-date", day)
         page.fill("#new-todo", todo)
