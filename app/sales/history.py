@@ -25,6 +25,8 @@ EVENT_LABELS = {  # processes/ event codes
     "cancelled": _l("Process cancelled"),
     "error": _l("Process error"),
     "retried": _l("Process retried"),
+    "task_reassigned": _l("Handed over"),
+    "migrated": _l("Moved to another model version"),
 }
 
 FIELD_LABELS = {

@@ -17,6 +17,8 @@ EVENT_LABELS = {
     "cancelled": _l("Cancelled"),
     "error": _l("Error"),
     "retried": _l("Retried"),
+    "task_reassigned": _l("Handed over"),
+    "migrated": _l("Moved to another model version"),
 }
 
 STEP_LABELS = {
