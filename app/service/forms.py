@@ -10,7 +10,9 @@ from app.service.service import REQUEST_MAX, SUMMARY_MAX
 
 class CreateForm(FlaskForm):
     type = SelectField(_l("Service type"), validators=[DataRequired()])
-    customer_id = SelectField(_l("Customer"), coerce=int, validators=[InputRequired()])
+    # The customer number; the type-ahead (static/customer-picker.js) fills it from /customers/suggest.json, and
+    # without JavaScript the user types the number. The service says when no visible customer has it.
+    customer_no = StringField(_l("Customer"), validators=[DataRequired(), Length(max=20)])
     summary = StringField(_l("Summary"), validators=[DataRequired(), Length(max=SUMMARY_MAX)])
     request = TextAreaField(_l("Request details"), validators=[DataRequired(), Length(max=REQUEST_MAX)])
 

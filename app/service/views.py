@@ -22,7 +22,7 @@ from processes.api import TaskForbidden, WrongStep, utcnow
 # The process binding (key, steps, worklists, inbox links, record access): app/service/process.py.
 bp = Blueprint("service", __name__, url_prefix="/service")
 
-_FIELD_ALIASES = {"assignee": "assignee_id", "customer_no": "customer_id"}
+_FIELD_ALIASES = {"assignee": "assignee_id"}
 
 
 @bp.app_template_filter("service_status")
@@ -94,12 +94,10 @@ def _export_row(sr):
 def create_request():
     form = CreateForm()
     form.type.choices = [("", _("Choose…"))] + [(t, t) for t in svc.service_types(db_session)]
-    form.customer_id.choices = [(0, _("Choose…"))] + [(c.id, f"{c.name}（{c.no}）")
-                                            for c in svc.visible_customers(db_session, current_user)]
     if form.validate_on_submit():
         try:
             sr = svc.create_request(db_session, user=current_user, type=form.type.data, summary=form.summary.data,
-                                    customer_id=form.customer_id.data, request=form.request.data,
+                                    customer_no=form.customer_no.data.strip().upper(), request=form.request.data,
                                     limits=deadlines.settings(current_app.config))
         except ValidationFailed as exc:
             db_session.rollback()
@@ -109,7 +107,8 @@ def create_request():
             flash(_("Service request %(id)s recorded; it waits for dispatch.", id=sr.id), "success")
             return redirect(url_for("service.detail", request_id=sr.id))
     status = 422 if request.method == "POST" else 200
-    return render_template("service/create.html", form=form), status
+    chosen = svc.visible_customer(db_session, current_user, form.customer_no.data) if form.customer_no.data else None
+    return render_template("service/create.html", form=form, chosen_name=chosen.name if chosen else None), status
 
 
 @bp.route("/dispatch")
