@@ -5,6 +5,8 @@ from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.common.date_range import NotBefore
+
 STATUS_LABELS = {"paid": _l("Paid"), "unpaid": _l("Unpaid")}
 
 
@@ -47,7 +49,7 @@ class OrderFilterForm(_Filters):
     status = SelectField(_l("Status"), validators=[Optional()],
                          choices=choices([("", _l("All"))] + list(STATUS_LABELS.items())))
     date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional(), NotBefore("date_from")])
 
 
 class ImportForm(FlaskForm):

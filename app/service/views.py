@@ -250,12 +250,14 @@ def archive():
     form = ArchiveFilter(request.args)
     form.type.choices = [("", _("All"))] + [(t, t) for t in svc.service_types(db_session)]
     form.status.choices = [("", _("All"))] + [(s, str(STATUS_LABELS[s])) for s in SERVICE_STATUSES]
-    filters = {}
-    if form.validate():
-        filters = {k: form[k].data for k in ("customer", "summary", "type", "created_from", "created_to", "status")}
-        filters["tz"] = current_app.config["TIMEZONE"]
+    valid = form.validate()
+    # A field in error (a malformed date, an impossible range) is left out of the query and said beside the field.
+    filters = {k: form[k].data for k in ("customer", "summary", "type", "created_from", "created_to", "status")
+               if not form[k].errors}
+    filters["tz"] = current_app.config["TIMEZONE"]
     stmt = svc.query_requests(db_session, user=current_user, filters=filters)
-    return _list(stmt, "service/archive.html", "service-requests.xlsx", form=form)
+    result = _list(stmt, "service/archive.html", "service-requests.xlsx", form=form)
+    return result if valid or wants_export() else (result, 422)
 
 
 @bp.route("/<int:request_id>")
