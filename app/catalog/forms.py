@@ -28,6 +28,8 @@ class DictionaryForm(FlaskForm):
     type = StringField(_l("Type"), validators=[DataRequired(), Length(max=40)])
     item = StringField(_l("Item"), validators=[DataRequired(), Length(max=60)])
     value = StringField(_l("Value"), validators=[DataRequired(), Length(max=60)])
+    label_en = StringField(_l("English label"), validators=[Optional(), Length(max=60)],
+                           description=_l("What the English pages show for the item; the item when empty."))
     editable = BooleanField(_l("Editable"), default=True,
                             description=_l("Untick to lock the entry: it can then never be changed or deleted."))
 

@@ -39,6 +39,12 @@ def service_types(db) -> list[str]:
                            .order_by(DictionaryEntry.id)))
 
 
+def service_type_labels(db) -> dict[str, str]:
+    """{type as stored: type in the UI language}, in dictionary order."""
+    from app.catalog.dictionary_service import labels_of
+    return labels_of(db, SERVICE_TYPE)
+
+
 def handlers(db) -> list[User]:
     """Who a request can be dispatched to: active customer managers."""
     return list(db.scalars(select(User).join(Role).where(Role.code == HANDLER_ROLE, User.active.is_(True))

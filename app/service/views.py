@@ -30,6 +30,12 @@ def _status_filter(code):
     return status_label(code)
 
 
+@bp.app_template_filter("service_type")
+def _type_filter(item):
+    """A service type (a dictionary item, as stored on the request) in the UI language."""
+    return svc.service_type_labels(db_session).get(item, item or "")
+
+
 @bp.app_template_filter("service_overdue")
 def _overdue_filter(due):
     return due is not None and due < utcnow()
@@ -93,7 +99,7 @@ def _export_row(sr):
 @requires("service.create")
 def create_request():
     form = CreateForm()
-    form.type.choices = [("", _("Choose…"))] + [(t, t) for t in svc.service_types(db_session)]
+    form.type.choices = [("", _("Choose…"))] + list(svc.service_type_labels(db_session).items())
     if form.validate_on_submit():
         try:
             sr = svc.create_request(db_session, user=current_user, type=form.type.data, summary=form.summary.data,
@@ -248,7 +254,7 @@ def feedback(request_id):
 @requires("service.view")
 def archive():
     form = ArchiveFilter(request.args)
-    form.type.choices = [("", _("All"))] + [(t, t) for t in svc.service_types(db_session)]
+    form.type.choices = [("", _("All"))] + list(svc.service_type_labels(db_session).items())
     form.status.choices = [("", _("All"))] + [(s, str(STATUS_LABELS[s])) for s in SERVICE_STATUSES]
     valid = form.validate()
     # A field in error (a malformed date, an impossible range) is left out of the query and said beside the field.
