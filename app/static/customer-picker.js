@@ -74,6 +74,9 @@
         li.addEventListener("mousedown", function (ev) { ev.preventDefault(); pick(i); });
         list.appendChild(li);
       });
+      // Right under the input, over what follows (CSSOM: allowed under a CSP without 'unsafe-inline').
+      list.style.top = (input.offsetTop + input.offsetHeight) + "px";
+      list.style.left = input.offsetLeft + "px";
       list.hidden = false;
       input.setAttribute("aria-expanded", "true");
     }
