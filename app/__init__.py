@@ -47,6 +47,8 @@ def create_app(config=None):
     cli.register(app)
     _register_errors(app)
     _register_template_helpers(app)
+    from app.common import messages
+    messages.install(app)  # one wording per rule in page forms and API schemas
     if app.config.get("DEPLOY_MODELS_AT_START") and not app.config.get("TESTING"):
         _deploy_models(app)
     return app

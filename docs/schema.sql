@@ -156,6 +156,7 @@ CREATE TABLE dictionary_entry (
 	item VARCHAR(60) NOT NULL,
 	value VARCHAR(60) NOT NULL,
 	editable BOOLEAN NOT NULL,
+	label_en VARCHAR(60),
 	CONSTRAINT pk_dictionary_entry PRIMARY KEY (id),
 	CONSTRAINT uq_dictionary_entry_type_item UNIQUE (type, item)
 );

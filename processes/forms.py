@@ -97,7 +97,7 @@ def _message(err):
     if v == "minLength":
         return ("This field is required.", {}) if val == 1 else ("Enter at least %(n)s characters.", {"n": val})
     if v == "maxLength":
-        return "Enter at most %(n)s characters.", {"n": val}
+        return "At most %(n)s characters.", {"n": val}  # the app's one wording of the rule
     if v == "format":
         return ("Enter a date (YYYY-MM-DD)." if val == "date" else "Wrong format."), {}
     return "Wrong value.", {}

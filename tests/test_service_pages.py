@@ -2,6 +2,7 @@
 import io
 from datetime import timedelta
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -10,21 +11,40 @@ from processes.models import HumanTask
 from test_service_helpers import clients, create_via_api, fire_timers_after, service_data  # noqa: F401
 
 
-def _customer_id(service_data, no="KHT0001"):
-    return service_data[no].id
-
-
-def test_create_page_offers_dictionary_types_and_only_visible_customers(login, service_data):
-    page = login("manager1").get("/service/new").get_data(as_text=True)
+def test_create_page_picks_the_customer_by_typing_not_from_a_list_of_all(login, service_data):
+    c = login("manager1")
+    page = c.get("/service/new").get_data(as_text=True)
     assert "投诉" in page and "咨询" in page
-    assert "测试甲公司" in page and "测试乙公司" not in page  # manager1 owns only 甲
-    desk = login("service1").get("/service/new").get_data(as_text=True)
-    assert "测试甲公司" in desk and "测试乙公司" in desk  # the service desk takes calls from every customer
+    # No drop-down of every customer: a text input with the type-ahead, whose answers are the user's customers.
+    assert "测试甲公司" not in page and 'id="customer_no"' in page and "data-customer-suggest" in page
+    assert "customer-picker.js" in page and "<script>" not in page  # no inline script (CSP)
+    assert [s["name"] for s in c.get("/customers/suggest.json?q=测试").get_json()] == ["测试甲公司"]
+    desk = login("service1").get("/customers/suggest.json?q=测试").get_json()
+    assert {s["name"] for s in desk} == {"测试甲公司", "测试乙公司"}  # the desk takes calls from every customer
+
+
+@pytest.mark.parametrize("typed", ["KHT9999", "KHT0002"])  # unknown; another manager's customer
+def test_create_page_refuses_a_customer_number_the_user_may_not_pick_and_keeps_the_input(login, db, service_data,
+                                                                                          typed):
+    resp = login("manager1").post("/service/new", data={"type": "投诉", "customer_no": typed,
+                                                        "summary": "打印机", "request": "客户说打印机坏了"})
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 422
+    assert "没有您可以为其登记服务请求的客户使用此编号。" in page
+    assert f'value="{typed}"' in page and "客户说打印机坏了" in page
+    assert db.scalar(select(ServiceRequest).where(ServiceRequest.request == "客户说打印机坏了")) is None
+
+
+def test_create_page_without_javascript_takes_a_typed_number(login, db, service_data):
+    resp = login("manager1").post("/service/new", data={"type": "投诉", "customer_no": " kht0001 ",
+                                                        "summary": "手输编号", "request": "客户编号手输"})
+    assert resp.status_code == 302
+    assert db.scalar(select(ServiceRequest).where(ServiceRequest.summary == "手输编号")).customer.no == "KHT0001"
 
 
 def test_create_page_keeps_input_and_shows_errors_beside_fields(login, db, service_data):
     c = login("service1")
-    resp = c.post("/service/new", data={"type": "投诉", "customer_id": _customer_id(service_data),
+    resp = c.post("/service/new", data={"type": "投诉", "customer_no": "KHT0001",
                                         "summary": "", "request": "客户说打印机坏了"})
     page = resp.get_data(as_text=True)
     assert resp.status_code == 422
@@ -34,7 +54,7 @@ def test_create_page_keeps_input_and_shows_errors_beside_fields(login, db, servi
 
 def test_create_page_records_the_request_and_starts_the_process(login, db, service_data):
     c = login("service1")
-    resp = c.post("/service/new", data={"type": "咨询", "customer_id": _customer_id(service_data),
+    resp = c.post("/service/new", data={"type": "咨询", "customer_no": "KHT0001",
                                         "summary": "咨询保修期", "request": "询问保修期限"})
     assert resp.status_code == 302
     sr = db.scalar(select(ServiceRequest).where(ServiceRequest.summary == "咨询保修期"))

@@ -2,6 +2,7 @@
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
+from app.common.messages import api_messages
 from app.common.responses import problem
 
 
@@ -18,7 +19,7 @@ class CrmApi(Api):
             for loc_errors in messages.values():
                 if isinstance(loc_errors, dict):
                     errors.update(loc_errors)
-            return problem(422, "validation_error", "Invalid input", errors=errors)
+            return problem(422, "validation_error", "Invalid input", errors=api_messages(errors))
         return problem(error.code or 500, data.get("code") or _code_for(error.code), error.description)
 
 

@@ -64,6 +64,7 @@ class EntryOut(Schema):
     item = fields.String()
     value = fields.String()
     editable = fields.Boolean()
+    label_en = fields.String(allow_none=True, metadata={"description": "The item in the English UI"})
 
 
 class EntryIn(FlatSchema):
@@ -71,6 +72,9 @@ class EntryIn(FlatSchema):
     item = fields.String(required=True)
     value = fields.String(required=True)
     editable = fields.Boolean(load_default=True)
+    label_en = fields.String(load_default=None, allow_none=True,
+                             metadata={"description": "The item in the English UI (the item when empty)",
+                                       "maxLength": 60})
 
 
 class EntryQuery(ListQuery):
@@ -108,7 +112,8 @@ def get_dictionary_entry(entry_id):
 @blp.response(200, EntryOut)
 @requires("dictionary.edit")
 def update_dictionary_entry(body, entry_id):
-    """Replace an entry. A non-editable entry answers 409 with code `not_editable`."""
+    """Replace an entry. A non-editable entry answers 409 with code `not_editable`, unless only its `label_en`
+    changes."""
     entry = dictionary.update_entry(db_session, entry_id=entry_id, **body)
     db_session.commit()
     return entry

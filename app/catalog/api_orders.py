@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 from app.auth.guard import requires
 from app.catalog import order_import, order_service
 from app.catalog.api import FlatSchema, ListQuery, blp, listing, page_of
+from app.common.date_range import range_rule
 from app.common.ints import DbInteger
 from app.db import db_session
 
@@ -53,6 +54,7 @@ class OrderQuery(ListQuery):
     status = fields.String(validate=validate.OneOf(order_service.STATUSES))
     date_from = fields.Date()
     date_to = fields.Date()
+    _range = range_rule(("date_from", "date_to"))
 
 
 class ImportIn(Schema):

@@ -3,6 +3,8 @@
 Non-editable entries (e.g. the customer levels, whose values customers store) refuse change and delete here, so
 the pages and the API refuse alike.
 """
+from flask import g, has_request_context
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +20,7 @@ TYPE_CREDIT = "信用度"
 TYPE_SATISFACTION = "满意度"
 
 LIMITS = {"type": 40, "item": 60, "value": 60}
+LABEL_EN_MAX = 60
 
 
 class NotEditable(Conflict):
@@ -54,6 +57,25 @@ def get_entry(db, entry_id) -> DictionaryEntry:
     return entry
 
 
+def english():
+    return has_request_context() and str(get_locale()) == "en"
+
+
+def shown(entry) -> str:
+    """An entry's item in the UI language: its English label under English (the item when it has none). A plain
+    str: stored text, never Markup, never through `_()`."""
+    return str((entry.label_en if english() else None) or entry.item)
+
+
+def labels_of(db, type) -> dict[str, str]:
+    """{item: item in the UI language} of one type, read once per request."""
+    cache = g.setdefault("_dictionary_labels", {}) if has_request_context() else {}
+    key = (type, english())
+    if key not in cache:
+        cache[key] = {e.item: shown(e) for e in entries_of(db, type)}
+    return cache[key]
+
+
 def _clean(data):
     errors, clean = {}, {}
     for field, limit in LIMITS.items():
@@ -63,6 +85,10 @@ def _clean(data):
         elif len(value) > limit:
             errors[field] = [_("At most %(n)s characters.", n=limit)]
         clean[field] = value
+    label = (data.get("label_en") or "").strip()
+    if len(label) > LABEL_EN_MAX:
+        errors["label_en"] = [_("At most %(n)s characters.", n=LABEL_EN_MAX)]
+    clean["label_en"] = label or None
     return clean, errors
 
 
@@ -79,8 +105,8 @@ def _check_unique(db, clean, errors, exclude_id=None):
         errors["item"] = [_("This type already has the item %(item)s.", item=clean["item"])]
 
 
-def create_entry(db, *, type, item, value, editable=True) -> DictionaryEntry:
-    clean, errors = _clean({"type": type, "item": item, "value": value})
+def create_entry(db, *, type, item, value, editable=True, label_en=None) -> DictionaryEntry:
+    clean, errors = _clean({"type": type, "item": item, "value": value, "label_en": label_en})
     _check_unique(db, clean, errors)
     if errors:
         raise ValidationFailed(errors)
@@ -105,17 +131,26 @@ def _refuse_locked(entry):
         raise NotEditable(_("The entry %(type)s / %(item)s is not editable.", type=entry.type, item=entry.item))
 
 
-def update_entry(db, *, entry_id, type, item, value, editable=True) -> DictionaryEntry:
-    """Replace an editable entry's fields. Clearing `editable` locks the entry for good."""
+def update_entry(db, *, entry_id, type, item, value, editable=True, label_en=None) -> DictionaryEntry:
+    """Replace an editable entry's fields. Clearing `editable` locks the entry for good. A locked entry takes a
+    new English label only (its type, item and value stay as they are)."""
     entry = get_entry(db, entry_id)
+    if not entry.editable and (type, item, value, bool(editable)) == (entry.type, entry.item, entry.value, False):
+        clean, errors = _clean({"type": type, "item": item, "value": value, "label_en": label_en})
+        if errors:
+            raise ValidationFailed(errors)
+        entry.label_en = clean["label_en"]
+        db.flush()
+        return entry
     _refuse_locked(entry)
-    clean, errors = _clean({"type": type, "item": item, "value": value})
+    clean, errors = _clean({"type": type, "item": item, "value": value, "label_en": label_en})
     _check_unique(db, clean, errors, exclude_id=entry.id)
     if errors:
         raise ValidationFailed(errors)
 
     def change():
         entry.type, entry.item, entry.value = clean["type"], clean["item"], clean["value"]
+        entry.label_en = clean["label_en"]
         entry.editable = bool(editable)
     _flush_unique(db, clean, change)
     return entry

@@ -5,6 +5,8 @@ from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.common.date_range import NotBefore
+
 STATUS_LABELS = {"paid": _l("Paid"), "unpaid": _l("Unpaid")}
 
 
@@ -26,6 +28,8 @@ class DictionaryForm(FlaskForm):
     type = StringField(_l("Type"), validators=[DataRequired(), Length(max=40)])
     item = StringField(_l("Item"), validators=[DataRequired(), Length(max=60)])
     value = StringField(_l("Value"), validators=[DataRequired(), Length(max=60)])
+    label_en = StringField(_l("English label"), validators=[Optional(), Length(max=60)],
+                           description=_l("What the English pages show for the item; the item when empty."))
     editable = BooleanField(_l("Editable"), default=True,
                             description=_l("Untick to lock the entry: it can then never be changed or deleted."))
 
@@ -47,7 +51,7 @@ class OrderFilterForm(_Filters):
     status = SelectField(_l("Status"), validators=[Optional()],
                          choices=choices([("", _l("All"))] + list(STATUS_LABELS.items())))
     date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional(), NotBefore("date_from")])
 
 
 class ImportForm(FlaskForm):

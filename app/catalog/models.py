@@ -16,6 +16,8 @@ class DictionaryEntry(Base):
     item: Mapped[str] = mapped_column(String(60))
     value: Mapped[str] = mapped_column(String(60))
     editable: Mapped[bool] = mapped_column(Boolean, default=True)
+    # What the English UI shows for the item (levels, regions, service types); the item itself when empty.
+    label_en: Mapped[str | None] = mapped_column(String(60))
 
 
 class Product(Base):

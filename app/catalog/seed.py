@@ -27,6 +27,22 @@ DICTIONARY = (
        enumerate(("非常不满意", "不满意", "一般", "满意", "非常满意"), start=1)]
 )
 
+# The English UI's names of the seeded items (DictionaryEntry.label_en), by (type, item).
+ENGLISH_LABELS = {
+    (TYPE_SERVICE, "咨询"): "Consultation", (TYPE_SERVICE, "建议"): "Suggestion", (TYPE_SERVICE, "投诉"): "Complaint",
+    (TYPE_LEVEL, "普通客户"): "Regular customer", (TYPE_LEVEL, "重点开发客户"): "Key prospect",
+    (TYPE_LEVEL, "大客户"): "Major account", (TYPE_LEVEL, "合作伙伴"): "Partner",
+    (TYPE_LEVEL, "战略合作伙伴"): "Strategic partner",
+    (TYPE_REGION, "北京"): "Beijing", (TYPE_REGION, "华北"): "North China", (TYPE_REGION, "中南"): "Central South",
+    (TYPE_REGION, "东北"): "Northeast", (TYPE_REGION, "西部"): "West", (TYPE_REGION, "华东"): "East China",
+    (TYPE_REGION, "华南"): "South China",
+    (TYPE_CREDIT, "很差"): "Very poor", (TYPE_CREDIT, "较差"): "Poor", (TYPE_CREDIT, "一般"): "Fair",
+    (TYPE_CREDIT, "良好"): "Good", (TYPE_CREDIT, "优秀"): "Excellent",
+    (TYPE_SATISFACTION, "非常不满意"): "Very dissatisfied", (TYPE_SATISFACTION, "不满意"): "Dissatisfied",
+    (TYPE_SATISFACTION, "一般"): "Neutral", (TYPE_SATISFACTION, "满意"): "Satisfied",
+    (TYPE_SATISFACTION, "非常满意"): "Very satisfied",
+}
+
 # (name, unit, list price, models): two variants each make the ~50 products.
 PRODUCT_FAMILIES = [
     ("笔记本电脑", "台", 5200, ("ThinkPad E14", "ThinkPad X1")), ("台式电脑", "台", 4300, ("启天 M430", "启天 M650")),
@@ -48,7 +64,8 @@ WAREHOUSES = ["北京总仓", "上海分仓", "广州分仓"]
 
 def seed_dictionary(db):
     present = set(db.execute(select(DictionaryEntry.type, DictionaryEntry.item)).all())
-    rows = [{"type": t, "item": i, "value": v, "editable": e} for t, i, v, e in DICTIONARY if (t, i) not in present]
+    rows = [{"type": t, "item": i, "value": v, "editable": e, "label_en": ENGLISH_LABELS.get((t, i))}
+            for t, i, v, e in DICTIONARY if (t, i) not in present]
     if rows:
         db.execute(insert(DictionaryEntry), rows)
 

@@ -13,6 +13,12 @@ from app.db import db_session
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")
 
 
+@bp.app_template_filter("dict_label")
+def _dict_label(item, type):
+    """`{{ customer.region|dict_label('地区') }}`: a stored dictionary item in the UI language (plain str)."""
+    return dictionary.labels_of(db_session, type).get(item, item) if item else ""
+
+
 @bp.route("/dictionary")
 @requires("dictionary.view")
 def list_dictionary():
@@ -40,7 +46,8 @@ def create_dictionary_entry():
     if form.validate_on_submit():
         try:
             entry = dictionary.create_entry(db_session, type=form.type.data, item=form.item.data,
-                                            value=form.value.data, editable=form.editable.data)
+                                            value=form.value.data, editable=form.editable.data,
+                                            label_en=form.label_en.data)
         except ValidationFailed as err:
             db_session.rollback()
             apply_errors(form, err.errors)
@@ -55,14 +62,15 @@ def create_dictionary_entry():
 @requires("dictionary.edit")
 def edit_dictionary_entry(entry_id):
     entry = dictionary.get_entry(db_session, entry_id)
-    if not entry.editable:
-        flash(_("The entry %(type)s / %(item)s is not editable.", type=entry.type, item=entry.item), "error")
-        return redirect(url_for(".list_dictionary", type=entry.type))
     form = DictionaryForm(obj=entry)
+    if not entry.editable:  # a locked entry takes a new English label only: the rest stays as stored
+        form.type.data, form.item.data, form.value.data, form.editable.data = \
+            entry.type, entry.item, entry.value, False
     if form.validate_on_submit():
         try:
             dictionary.update_entry(db_session, entry_id=entry.id, type=form.type.data, item=form.item.data,
-                                    value=form.value.data, editable=form.editable.data)
+                                    value=form.value.data, editable=form.editable.data,
+                                    label_en=form.label_en.data)
         except ValidationFailed as err:
             db_session.rollback()
             apply_errors(form, err.errors)

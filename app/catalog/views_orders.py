@@ -49,7 +49,7 @@ def list_inventory():
 @requires("order.view")
 def list_orders():
     form = OrderFilterForm(request.args)
-    form.validate()  # a malformed date shows beside its field and is ignored
+    valid = form.validate()  # a malformed date or an impossible range shows beside its field and is ignored
     stmt = order_service.query_orders(
         current_user, q=form.q.data, customer=form.customer.data, customer_no=request.args.get("customer_no"),
         status=form.status.data or None, date_from=None if form.date_from.errors else form.date_from.data,
@@ -60,7 +60,8 @@ def list_orders():
         return xlsx_response("orders.xlsx", [_("Order number"), _("Customer number"), _("Customer"), _("Date"),
                                              _("Delivery address"), _("Status"), _("Total")], rows)
     page = paginate(db_session, stmt, *page_args())
-    return render_template("catalog/orders.html", form=form, page=page, status_label=_status_label)
+    return render_template("catalog/orders.html", form=form, page=page, status_label=_status_label), \
+        (200 if valid else 422)
 
 
 @bp.route("/orders/<order_no>")

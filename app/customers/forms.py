@@ -39,8 +39,9 @@ class CustomerForm(FlaskForm):
     national_tax_no = StringField(_l("National tax no."))
 
     def set_choices(self, levels, regions):
+        """levels: [(code, label)]; regions: {region as stored: region shown}."""
         self.level.choices = [Opt(str(code), label) for code, label in levels]
-        self.region.choices = [Opt("", "—")] + [Opt(r) for r in regions]
+        self.region.choices = [Opt("", "—")] + [Opt(r, shown) for r, shown in regions.items()]
 
 
 class ContactForm(FlaskForm):

@@ -5,6 +5,7 @@ The dictionary is read on every use (a handful of rows) so an admin's edit shows
 from sqlalchemy import select
 
 from app.auth.models import Role, User
+from app.catalog.dictionary_service import english, labels_of, shown
 from app.catalog.models import DictionaryEntry
 
 LEVEL_TYPE = "客户等级"
@@ -27,9 +28,9 @@ def level_choices(db) -> list[tuple[int, str]]:
     """[(level code, label)] ordered by code. An entry is (item=label, value=code); the reverse is accepted too."""
     levels = {}
     for entry in db.scalars(select(DictionaryEntry).where(DictionaryEntry.type == LEVEL_TYPE)):
-        code, label = _as_int(entry.value), entry.item
+        code, label = _as_int(entry.value), shown(entry)  # in the UI language (its English label under English)
         if code is None:
-            code, label = _as_int(entry.item), entry.value
+            code, label = _as_int(entry.item), entry.label_en or entry.value if english() else entry.value
         if code is not None:
             levels[code] = label
     return sorted(levels.items()) if levels else list(DEFAULT_LEVELS)
@@ -44,6 +45,11 @@ def region_choices(db) -> list[str]:
     rows = db.scalars(select(DictionaryEntry).where(DictionaryEntry.type == REGION_TYPE)
                       .order_by(DictionaryEntry.id))
     return [e.item for e in rows]
+
+
+def region_labels(db) -> dict[str, str]:
+    """{region as stored: region in the UI language}, in dictionary order."""
+    return labels_of(db, REGION_TYPE)
 
 
 def manager_choices(db) -> list:

@@ -56,7 +56,7 @@ def list_customers():
     page_no, per_page = page_args()
     page = search.find_customers(db_session, user=current_user, page=page_no, per_page=per_page, **filters)
     return render_template("customers/list.html", page=page, filters=filters, levels=levels,
-                           regions=lookups.region_choices(db_session),
+                           regions=lookups.region_labels(db_session),
                            managers=lookups.manager_choices(db_session) if sees_all(current_user) else [],
                            status_labels=labels.customer_statuses())
 
@@ -100,7 +100,7 @@ def view_customer(no):
 
 def _customer_form(customer=None):
     form = CustomerForm() if request.method == "POST" else CustomerForm(obj=customer)
-    form.set_choices(lookups.level_choices(db_session), lookups.region_choices(db_session))
+    form.set_choices(lookups.level_choices(db_session), lookups.region_labels(db_session))
     if request.method != "POST" and customer is not None:
         # Selects compare text: show the stored numbers as their option values.
         for name in ("level", "satisfaction", "credit"):

@@ -15,6 +15,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from app.auth.guard import requires
+from app.common.date_range import range_rule
 from app.common.ints import DbInteger
 from app.common.listing import paginate
 from app.customers.models import Customer
@@ -77,6 +78,7 @@ class OpportunityQuery(PageArgs):
     assignee_id = DbInteger()
     created_from = fields.Date(metadata={"description": "Created on or after this day (company time zone)"})
     created_to = fields.Date(metadata={"description": "Created on or before this day (company time zone)"})
+    _range = range_rule(("created_from", "created_to"))
 
 
 class AssignIn(Schema):

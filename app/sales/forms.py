@@ -6,6 +6,7 @@ from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import DateInput, NumberInput
 
+from app.common.date_range import NotBefore
 from app.sales.labels import STATUS_LABELS
 
 
@@ -53,5 +54,5 @@ class OpportunityFilterForm(FlaskForm):
                          choices=[SelectChoice("", _l("All"))] + [SelectChoice(c, l) for c, l in STATUS_LABELS.items()])
     assignee_id = SelectField(_l("Assignee"), validators=[Optional()], validate_choice=False)
     created_from = StringField(_l("Created from"), validators=[Optional()], widget=DateInput())
-    created_to = StringField(_l("Created to"), validators=[Optional()], widget=DateInput())
+    created_to = StringField(_l("Created to"), validators=[Optional(), NotBefore("created_from")], widget=DateInput())
 

@@ -65,7 +65,7 @@ def _utc_midnight(day: date):
 
 
 def _parse_filter_date(field):
-    if not field.data:
+    if not field.data or field.errors:  # an impossible range: said beside the field, left out of the query
         return None
     try:
         return date.fromisoformat(field.data.strip())
@@ -93,6 +93,7 @@ def _filters(form):
 @requires("opportunity.view")
 def list_opportunities():
     form = OpportunityFilterForm(request.args)
+    form.created_to.validate(form)  # the range rule (app/common/date_range.py)
     form.assignee_id.choices = [SelectChoice("", _("All"))] + [SelectChoice(str(c.value), c.label)
                                                                  for c in manager_choices()]
     stmt = service.query_statement(user=current_user, flt=_filters(form))
@@ -100,8 +101,9 @@ def list_opportunities():
         return _export(db_session.scalars(stmt).all())
     page = paginate(db_session, stmt, *page_args())
     names = user_names([o.assignee_id for o in page.items] + [o.created_by for o in page.items])
+    status = 422 if form.created_from.errors or form.created_to.errors else 200
     return render_template("sales/list.html", form=form, page=page, names=names, status_label=status_label,
-                           show_assignee_filter=sees_all(current_user))
+                           show_assignee_filter=sees_all(current_user)), status
 
 
 def _export(rows):

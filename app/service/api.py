@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from app.auth.guard import requires
+from app.common.date_range import range_rule
 from app.common.ints import DbInteger
 from app.common.listing import paginate
 from app.db import db_session
@@ -59,6 +60,7 @@ class ServiceRequestQuery(PageArgs):
     assignee_id = DbInteger()
     created_from = fields.Date()
     created_to = fields.Date()
+    _range = range_rule(("created_from", "created_to"))
 
 
 class ServiceRequestIn(Schema):

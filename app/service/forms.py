@@ -4,13 +4,16 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from app.common.date_range import NotBefore
 from app.service.actions import HANDLING_MAX, RESULT_MAX
 from app.service.service import REQUEST_MAX, SUMMARY_MAX
 
 
 class CreateForm(FlaskForm):
     type = SelectField(_l("Service type"), validators=[DataRequired()])
-    customer_id = SelectField(_l("Customer"), coerce=int, validators=[InputRequired()])
+    # The customer number; the type-ahead (static/customer-picker.js) fills it from /customers/suggest.json, and
+    # without JavaScript the user types the number. The service says when no visible customer has it.
+    customer_no = StringField(_l("Customer"), validators=[DataRequired(), Length(max=20)])
     summary = StringField(_l("Summary"), validators=[DataRequired(), Length(max=SUMMARY_MAX)])
     request = TextAreaField(_l("Request details"), validators=[DataRequired(), Length(max=REQUEST_MAX)])
 
@@ -37,5 +40,5 @@ class ArchiveFilter(FlaskForm):
     summary = StringField(_l("Summary"), validators=[Optional(), Length(max=200)])
     type = SelectField(_l("Service type"), validators=[Optional()])
     created_from = DateField(_l("Created from"), validators=[Optional()])
-    created_to = DateField(_l("Created to"), validators=[Optional()])
+    created_to = DateField(_l("Created to"), validators=[Optional(), NotBefore("created_from")])
     status = SelectField(_l("Status"), validators=[Optional()])

@@ -28,17 +28,21 @@ HANDLER_ROLE = "customer_manager"
 SUMMARY_MAX, REQUEST_MAX = 200, 4000
 
 
-def visible_customers(db, user):
-    """The customers a user may record a request for: a manager their own, the service desk and supervisors all."""
-    stmt = select(Customer).where(Customer.status == "normal").order_by(Customer.name, Customer.no)
-    if not sees_every_request(user):
-        stmt = stmt.where(Customer.manager_id == user.id)
-    return list(db.scalars(stmt))
+def visible_customer(db, user, customer_no):
+    """The customer a user may record a request for by that number (a manager their own, the service desk and
+    supervisors any), or None."""
+    return _visible_customer(db, user, customer_id=None, customer_no=(customer_no or "").strip().upper()[:20])
 
 
 def service_types(db) -> list[str]:
     return list(db.scalars(select(DictionaryEntry.item).where(DictionaryEntry.type == SERVICE_TYPE)
                            .order_by(DictionaryEntry.id)))
+
+
+def service_type_labels(db) -> dict[str, str]:
+    """{type as stored: type in the UI language}, in dictionary order."""
+    from app.catalog.dictionary_service import labels_of
+    return labels_of(db, SERVICE_TYPE)
 
 
 def handlers(db) -> list[User]:
@@ -70,7 +74,8 @@ def create_request(db, *, user, type, summary, customer_id=None, customer_no=Non
         errors["request"] = [_("At most %(n)s characters.", n=REQUEST_MAX)]
     customer = _visible_customer(db, user, customer_id=customer_id, customer_no=customer_no)
     if customer is None:
-        errors["customer_no" if customer_no is not None else "customer_id"] = [_("Choose one of your customers.")]
+        errors["customer_no" if customer_no is not None else "customer_id"] = [
+            _("No customer you may record a request for has this number.")]
     if errors:
         raise ValidationFailed(errors)
     sr = ServiceRequest(type=type, summary=summary, customer_id=customer.id, request=request, created_by=user.id,

@@ -22,12 +22,18 @@ from processes.api import TaskForbidden, WrongStep, utcnow
 # The process binding (key, steps, worklists, inbox links, record access): app/service/process.py.
 bp = Blueprint("service", __name__, url_prefix="/service")
 
-_FIELD_ALIASES = {"assignee": "assignee_id", "customer_no": "customer_id"}
+_FIELD_ALIASES = {"assignee": "assignee_id"}
 
 
 @bp.app_template_filter("service_status")
 def _status_filter(code):
     return status_label(code)
+
+
+@bp.app_template_filter("service_type")
+def _type_filter(item):
+    """A service type (a dictionary item, as stored on the request) in the UI language."""
+    return svc.service_type_labels(db_session).get(item, item or "")
 
 
 @bp.app_template_filter("service_overdue")
@@ -93,13 +99,11 @@ def _export_row(sr):
 @requires("service.create")
 def create_request():
     form = CreateForm()
-    form.type.choices = [("", _("Choose…"))] + [(t, t) for t in svc.service_types(db_session)]
-    form.customer_id.choices = [(0, _("Choose…"))] + [(c.id, f"{c.name}（{c.no}）")
-                                            for c in svc.visible_customers(db_session, current_user)]
+    form.type.choices = [("", _("Choose…"))] + list(svc.service_type_labels(db_session).items())
     if form.validate_on_submit():
         try:
             sr = svc.create_request(db_session, user=current_user, type=form.type.data, summary=form.summary.data,
-                                    customer_id=form.customer_id.data, request=form.request.data,
+                                    customer_no=form.customer_no.data.strip().upper(), request=form.request.data,
                                     limits=deadlines.settings(current_app.config))
         except ValidationFailed as exc:
             db_session.rollback()
@@ -109,7 +113,8 @@ def create_request():
             flash(_("Service request %(id)s recorded; it waits for dispatch.", id=sr.id), "success")
             return redirect(url_for("service.detail", request_id=sr.id))
     status = 422 if request.method == "POST" else 200
-    return render_template("service/create.html", form=form), status
+    chosen = svc.visible_customer(db_session, current_user, form.customer_no.data) if form.customer_no.data else None
+    return render_template("service/create.html", form=form, chosen_name=chosen.name if chosen else None), status
 
 
 @bp.route("/dispatch")
@@ -249,14 +254,16 @@ def feedback(request_id):
 @requires("service.view")
 def archive():
     form = ArchiveFilter(request.args)
-    form.type.choices = [("", _("All"))] + [(t, t) for t in svc.service_types(db_session)]
+    form.type.choices = [("", _("All"))] + list(svc.service_type_labels(db_session).items())
     form.status.choices = [("", _("All"))] + [(s, str(STATUS_LABELS[s])) for s in SERVICE_STATUSES]
-    filters = {}
-    if form.validate():
-        filters = {k: form[k].data for k in ("customer", "summary", "type", "created_from", "created_to", "status")}
-        filters["tz"] = current_app.config["TIMEZONE"]
+    valid = form.validate()
+    # A field in error (a malformed date, an impossible range) is left out of the query and said beside the field.
+    filters = {k: form[k].data for k in ("customer", "summary", "type", "created_from", "created_to", "status")
+               if not form[k].errors}
+    filters["tz"] = current_app.config["TIMEZONE"]
     stmt = svc.query_requests(db_session, user=current_user, filters=filters)
-    return _list(stmt, "service/archive.html", "service-requests.xlsx", form=form)
+    result = _list(stmt, "service/archive.html", "service-requests.xlsx", form=form)
+    return result if valid or wants_export() else (result, 422)
 
 
 @bp.route("/<int:request_id>")
