@@ -18,7 +18,7 @@ EXPECTED = {
     "contribution": (2, 2),   # count, page (the chart's top 20 is the page)
     "composition": (1, 1),    # one grouped count
     "service": (1, 1),
-    "churn": (3, 2),          # count, page; the page's manager filter (id, name)
+    "churn": (4, 2),          # count, page; the page's manager filter (id, name); the chart by year and manager
 }
 
 
