@@ -17,6 +17,7 @@ from processes.errors import (ConcurrentUpdate, InstanceInError, InstanceNotFoun
                               WrongStep)
 from processes.execution import Step, jsonable, lock_instance, lock_with_definition, open_tasks
 from processes.models import HumanTask, ProcessEvent, ProcessInstance
+from processes.spiff_compat import force_state
 
 ACTIVE = ("running", "error")
 
@@ -272,7 +273,7 @@ def retry_instance(db, instance_id, *, actor) -> ProcessInstance:
 
     def reset(workflow):
         for task in workflow.get_tasks(state=TaskState.ERROR):
-            task._set_state(TaskState.READY)
+            force_state(task, TaskState.READY)
 
     step.advance(reset)
     return step.save()
