@@ -108,9 +108,15 @@ def _rows_in_order(db, ids):
     return [rows[i] for i in ids if i in rows]
 
 
+def open_tasks_statement(user):
+    """The menu badge's worklist: the user's inbox, each branch cut at COUNT_LIMIT (app.common.ui counts up to
+    BADGE_LIMIT, the same 100, so the badge says "99+" beyond 99)."""
+    return task_ids_query(user, window=COUNT_LIMIT)
+
+
 def count_open(db, user):
-    """The menu badge: the user's open tasks, counted up to COUNT_LIMIT (shown as "99+" beyond 99)."""
-    mine = task_ids_query(user, window=COUNT_LIMIT).order_by(None).limit(COUNT_LIMIT).subquery()
+    """The user's open tasks, counted up to COUNT_LIMIT."""
+    mine = open_tasks_statement(user).order_by(None).limit(COUNT_LIMIT).subquery()
     return db.scalar(select(func.count()).select_from(mine)) or 0
 
 
