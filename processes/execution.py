@@ -3,10 +3,11 @@
 processes.runtime builds its public functions from these pieces.
 """
 import json
+from typing import NamedTuple
 
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import and_, bindparam, insert, select, text, update
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import aliased, defer
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
@@ -77,12 +78,7 @@ def lock_with_definition(db, instance_id=None, *, task_id=None):
     touch, read = _BY_TASK if task_id is not None else _BY_ID
     params = {"key": task_id if task_id is not None else instance_id}
     if db.get_bind().dialect.name == "sqlite":
-        try:
-            db.execute(touch, params)
-        except OperationalError as err:
-            if "locked" not in str(err):
-                raise
-            raise ConcurrentUpdate("the process instance is being changed by someone else; try again") from None
+        _take_sqlite_write_lock(db, touch, params)
     row = db.execute(read, params).first()
     if row is None:
         if task_id is not None:
@@ -94,6 +90,79 @@ def lock_with_definition(db, instance_id=None, *, task_id=None):
 def open_tasks(db, instance_id):
     """The instance's inbox rows that are still open, read fresh (call it under the instance lock)."""
     return db.scalars(_OPEN_TASKS, {"instance_id": instance_id}).all()
+
+
+def _step_read(where):
+    """The instance (locked), its definition (without the XML) and its open inbox rows in one statement: one row per
+    open task (one row with no task when there is none), plus the instance's lock_version as the statement's snapshot
+    saw it. PostgreSQL (READ COMMITTED) returns the newest version of a row it waited to lock, but the rows joined to
+    it come from the snapshot taken before the wait: when the two versions differ, someone changed the instance
+    (every writer under the instance lock bumps lock_version) and the open rows must be read again."""
+    seen_as = aliased(ProcessInstance)
+    seen = select(seen_as.lock_version).where(seen_as.id == ProcessInstance.id).scalar_subquery()
+    touch = (update(ProcessInstance).where(where).values(next_timer_at=ProcessInstance.next_timer_at)
+             .execution_options(synchronize_session=False))
+    read = (select(ProcessInstance, ProcessDefinition, HumanTask, seen.label("seen_version"))
+            .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+            .outerjoin(HumanTask, and_(HumanTask.instance_id == ProcessInstance.id, HumanTask.completed_at.is_(None)))
+            .options(defer(ProcessDefinition.bpmn_xml)).where(where).order_by(HumanTask.id)
+            .with_for_update(of=ProcessInstance).execution_options(populate_existing=True))
+    return touch, read
+
+
+_task_of = aliased(HumanTask)
+_active = aliased(ProcessInstance)
+_STEP_BY_TASK = _step_read(ProcessInstance.id == select(_task_of.instance_id)
+                           .where(_task_of.id == bindparam("task_id")).scalar_subquery())
+# The newest active instance of a record (as processes.runtime.find_instance picks it).
+_STEP_BY_RECORD = _step_read(ProcessInstance.id == select(_active.id).where(
+    _active.definition_key == bindparam("p_key"), _active.business_key == bindparam("p_business_key"),
+    _active.status.in_(("running", "error"))).order_by(_active.id.desc()).limit(1).scalar_subquery())
+
+
+def lock_for_step(db, *, task_id=None, process_key=None, business_key=None):
+    """Locked(instance, definition, open inbox rows, open rows before a concurrent change) under the instance lock, in one round trip on PostgreSQL (two on
+    SQLite, see lock_with_definition): the instance of inbox task `task_id`, or the active instance of a record.
+    None when there is no such instance."""
+    if task_id is not None:
+        touch, read = _STEP_BY_TASK
+        params = {"task_id": task_id}
+    else:
+        touch, read = _STEP_BY_RECORD
+        params = {"p_key": process_key, "p_business_key": str(business_key)}
+    if db.get_bind().dialect.name == "sqlite":
+        _take_sqlite_write_lock(db, touch, params)
+    rows = db.execute(read, params).all()
+    if not rows:
+        return None
+    instance, definition, _task, seen_version = rows[0]
+    open_rows = [row[2] for row in rows if row[2] is not None]
+    if seen_version == instance.lock_version:
+        return Locked(instance, definition, open_rows, None)
+    # Waited for a concurrent step: the joined rows are from before it. Read them again; the rows it closed are
+    # expired, so the session reads them afresh too when asked.
+    seen = [(row.id, row.bpmn_id) for row in open_rows]
+    for row in open_rows:
+        db.expire(row)
+    return Locked(instance, definition, open_tasks(db, instance.id), seen)
+
+
+class Locked(NamedTuple):
+    instance: ProcessInstance
+    definition: ProcessDefinition
+    open_rows: list
+    # When another step changed the instance while this one waited for the lock: the open rows (id, bpmn_id) as they
+    # were before it; else None.
+    open_before: list | None
+
+
+def _take_sqlite_write_lock(db, touch, params):
+    try:
+        db.execute(touch, params)
+    except OperationalError as err:
+        if "locked" not in str(err):
+            raise
+        raise ConcurrentUpdate("the process instance is being changed by someone else; try again") from None
 
 
 class Step:
@@ -147,20 +216,27 @@ class Step:
     def advance(self, action=None):
         """Run `action(workflow)` then every automatic step. A domain error with status < 500 from a service
         task is re-raised with nothing kept; any other failure puts the instance in the error state."""
-        savepoint = self.db.begin_nested()
+        # The step's savepoint is opened by its first service operation (scripting.CrmScriptEngine): a step without
+        # operations writes nothing before save() and needs none.
+        self.engine.begin_step()
         try:
             if action is not None:
                 action(self.workflow)
             self.workflow.do_engine_steps(did_complete_task=self._record_auto)
         except Exception as exc:
+            savepoint = self.engine.end_step()
             original = rejecting_cause(exc)
             if original is not None:
-                savepoint.rollback()
+                if savepoint is not None:
+                    savepoint.rollback()
                 raise original
-            savepoint.commit()
+            if savepoint is not None:
+                savepoint.commit()
             self.fail(describe(exc, self.workflow))
         else:
-            savepoint.commit()
+            savepoint = self.engine.end_step()
+            if savepoint is not None:
+                savepoint.commit()
 
     def fail(self, message):
         self.instance.status = "error"

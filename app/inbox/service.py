@@ -149,7 +149,11 @@ def may_see(task, user) -> bool:
 def visible_task(db, user, task_id):
     """The task, checked before anything else is done with it: a task the user may not see answers exactly like
     one that does not exist (404, same message), so its subject, record and holder stay unknown."""
-    task = db.get(HumanTask, task_id)
+    return check_visible(db.get(HumanTask, task_id), user)
+
+
+def check_visible(task, user):
+    """visible_task's check on a row already read (None: no such task)."""
     if task is None or not may_see(task, user):
         raise NotFound(gettext("No such task."))
     return task
