@@ -5,20 +5,17 @@ processes.runtime builds its public functions from these pieces.
 import json
 from typing import NamedTuple
 
-from sqlalchemy import and_, bindparam, insert, select, text, update
-from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.orm import aliased, defer
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from processes import clock, inbox_sync, store, timers
+from processes import clock, inbox_sync, step_writes, store, timers
 from processes.definitions import parsed_for
 from processes.errors import ConcurrentUpdate, InstanceNotFound, TaskNotFound
-from processes.models import HumanTask, ProcessDefinition, ProcessEvent, ProcessInstance
+from processes.models import HumanTask, ProcessDefinition, ProcessInstance
 from processes.scripting import CrmScriptEngine, ServiceTaskFailed
 
 MAX_EVENT_DATA = 4000  # characters of JSON kept per history row
@@ -248,6 +245,8 @@ class Step:
         """Work out what the step leaves behind: status, state, next timer, closed inbox rows (updated in place),
         history; returns the new inbox rows as dicts. Nothing is written yet."""
         inst, wf, now = self.instance, self.workflow, clock.utcnow()
+        if self.open_rows is None:  # read before the instance changes below (no autoflush of it)
+            self.open_rows = open_tasks(self.db, inst.id)
         if inst.status == "running" and wf.is_completed():
             inst.status, inst.ended_at = "completed", now
             self.event("completed", system=True)
@@ -260,88 +259,31 @@ class Step:
             self.fail("; ".join(problems))
         return new_rows
 
+    def written(self, new_rows, expected_version=None):
+        """What this step writes (see processes.step_writes), after finish()."""
+        tasks = [row for row in self.open_rows if step_writes.changed_columns(row, step_writes.TASKS)]
+        version = self.instance.lock_version if expected_version is None else expected_version
+        return step_writes.StepWrite(self.instance, version, tasks, new_rows, self.events)
+
     def save(self, **kwargs):
+        """finish() and write; the instance's open steps afterwards are left on `instance.open_steps`."""
         inst = self.instance
-        new_rows = self.finish(**kwargs)
-        if self.db.get_bind().dialect.name == "postgresql":
-            self._write_in_one_statement(new_rows)
-        else:
-            self._write(new_rows)
+        done = self.written(self.finish(**kwargs))
+        step_writes.write(self.db, [done])
         self.events = []
+        still_open = [step_info(r) for r in self.open_rows if r.completed_at is None]
+        new = [step_info(HumanTask(id=task_id, **row)) for (task_id, _uuid), row in zip(done.new_task_ids, done.new_tasks)]
+        inst.open_steps = sorted(still_open + new, key=lambda s: s["task_id"])
         return inst
-
-    def _write(self, new_rows):
-        try:
-            self.db.flush()
-        except StaleDataError:
-            raise _stale() from None
-        # New inbox rows and history go in as plain multi-row INSERTs: nothing reads them back in this step, and
-        # the unit of work costs more than the statements themselves on the completion path.
-        if new_rows:
-            self.db.execute(insert(HumanTask), new_rows)
-        if self.events:
-            self.db.execute(insert(ProcessEvent), self.events)
-
-    def _write_in_one_statement(self, new_rows):
-        """PostgreSQL: the instance update (with its version check), the closed and new inbox rows and the history
-        in one statement (data-modifying CTEs over JSON row sets): one round trip instead of four on every engine
-        step, and one constant statement SQLAlchemy compiles once. Falls back to the ORM when something else
-        changed the rows. The ORM objects are marked as written first, so the session does not write them again."""
-        inst = self.instance
-        dirty_tasks = [o for o in self.db.dirty if isinstance(o, HumanTask)]
-        if not _only_changed(inst, _INSTANCE_WRITES) or \
-                not all(_only_changed(row, _TASK_WRITES) for row in dirty_tasks):
-            return self._write(new_rows)
-        version = inst.lock_version
-        params = {"id": inst.id, "version": version, "state": _json(inst.state),
-                  "closed": _json([{k: getattr(row, k) for k in ("id", *_TASK_WRITES)} for row in dirty_tasks]),
-                  "new_tasks": _json(new_rows), "events": _json(self.events)}
-        params.update({k: getattr(inst, k) for k in _INSTANCE_WRITES if k != "state"})
-        for row in dirty_tasks:
-            for key in _TASK_WRITES:
-                set_committed_value(row, key, getattr(row, key))
-        for key in _INSTANCE_WRITES:
-            set_committed_value(inst, key, getattr(inst, key))
-        set_committed_value(inst, "lock_version", version + 1)
-        if self.db.execute(_ONE_STEP, params).rowcount != 1:
-            raise _stale()
-
-
-_INSTANCE_WRITES = ("state", "next_timer_at", "status", "error", "ended_at")
-_TASK_WRITES = ("completed_at", "outcome", "completed_by", "due_at")
-
-
-def _only_changed(obj, allowed):
-    state = sa_inspect(obj)
-    return not (set(state.mapper.column_attrs.keys()) - state.unmodified - set(allowed))
-
-
-def _json(value):
-    return json.dumps(value, default=str, ensure_ascii=False)
-
-
-def _rows_of(table, json_param):
-    columns = ", ".join(c.name for c in table.columns if c.name != "id")
-    return (f"INSERT INTO {table.name} ({columns}) SELECT {columns} "
-            f"FROM json_populate_recordset(NULL::{table.name}, CAST(:{json_param} AS json))")
-
-
-_ONE_STEP = text(f"""
-WITH closed AS (
-    UPDATE human_task SET {", ".join(f"{k} = v.{k}" for k in _TASK_WRITES)}
-    FROM json_populate_recordset(NULL::human_task, CAST(:closed AS json)) AS v WHERE human_task.id = v.id),
-new_tasks AS ({_rows_of(HumanTask.__table__, "new_tasks")}),
-history AS ({_rows_of(ProcessEvent.__table__, "events")})
-UPDATE process_instance SET state = CAST(:state AS json), {", ".join(f"{k} = :{k}" for k in _INSTANCE_WRITES[1:])},
-    lock_version = :version + 1
-WHERE id = :id AND lock_version = :version""")
-
-
-def _stale():
-    return ConcurrentUpdate("the process instance was changed by someone else; reload and try again")
 
 
 _MISSING = object()
+
+
+def step_info(task) -> dict:
+    """One open step as the API and WrongStep report it (as processes.records.step_info)."""
+    return {"task_id": task.id, "bpmn_id": task.bpmn_id, "name": task.name, "role": task.role,
+            "assignee_id": task.assignee_id}
 
 
 def describe(exc, workflow):

@@ -12,11 +12,11 @@ from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from processes import clock, forms
+from processes import clock, forms, step_writes
 from processes.definitions import latest_or_fail
 from processes.errors import (ConcurrentUpdate, InstanceInError, InstanceNotFound, TaskForbidden, TaskNotFound,
                               WrongStep)
-from processes.execution import Step, jsonable, lock_for_step, lock_instance, open_tasks
+from processes.execution import Step, jsonable, lock_for_step, lock_instance, open_tasks, step_info
 from processes.models import HumanTask, ProcessEvent, ProcessInstance
 from processes.spiff_compat import force_state
 
@@ -55,26 +55,16 @@ def start_processes(db, key, items, *, user_id=None) -> list[int]:
                   started_by=user_id, started_at=now) for it in items]
     table = ProcessInstance.__table__
     ids = db.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), heads).scalars().all()
-    states, inbox_rows, events = [], [], []
+    writes = []
     for instance_id, head, item in zip(ids, heads, items):
-        # A transient instance: the step works on it in memory, the rows below write what it became.
+        # A transient instance: the step works on it in memory, step_writes writes what it became.
         instance = ProcessInstance(id=instance_id, **head)
         step = Step.new(db, instance, definition, user_id, item.get("data"))
         step.open_rows = []
         step.event("started", data={"version": definition.version, "data": jsonable(item.get("data") or {})})
         step.advance()
-        inbox_rows += step.finish()
-        events += step.events
-        states.append(dict(b_id=instance_id, b_state=instance.state, b_status=instance.status,
-                           b_error=instance.error, b_ended_at=instance.ended_at,
-                           b_next_timer_at=instance.next_timer_at))
-    db.execute(update(table).where(table.c.id == bindparam("b_id"))
-               .values(state=bindparam("b_state"), status=bindparam("b_status"), error=bindparam("b_error"),
-                       ended_at=bindparam("b_ended_at"), next_timer_at=bindparam("b_next_timer_at")), states)
-    if inbox_rows:
-        db.execute(insert(HumanTask.__table__), inbox_rows)
-    if events:
-        db.execute(insert(ProcessEvent.__table__), events)
+        writes.append(step.written(step.finish(), expected_version=head["lock_version"]))
+    step_writes.write(db, writes)
     return list(ids)
 
 
@@ -184,8 +174,7 @@ def _open_tasks(db, instance_id):
                                               HumanTask.completed_at.is_(None)).order_by(HumanTask.id)).all()
 
 
-def _step_info(t):
-    return {"task_id": t.id, "bpmn_id": t.bpmn_id, "name": t.name, "role": t.role, "assignee_id": t.assignee_id}
+_step_info = step_info
 
 
 def current_steps(db, *, key, business_key) -> list[dict]:

@@ -107,8 +107,12 @@ def get_task(task_id):
 
 
 def _outcome(instance):
-    steps = open_steps(db_session, key=instance.definition_key, business_key=instance.business_key) \
-        if instance.status == "running" and instance.business_key is not None else []
+    if instance.status != "running" or instance.business_key is None:
+        steps = []
+    elif instance.open_steps is not None:  # left by the step just saved: nothing to read back
+        steps = instance.open_steps
+    else:
+        steps = open_steps(db_session, key=instance.definition_key, business_key=instance.business_key)
     return {"instance_id": instance.id, "status": instance.status, "error": instance.error, "current_steps": steps}
 
 
