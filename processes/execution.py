@@ -245,8 +245,10 @@ class Step:
         """Work out what the step leaves behind: status, state, next timer, closed inbox rows (updated in place),
         history; returns the new inbox rows as dicts. Nothing is written yet."""
         inst, wf, now = self.instance, self.workflow, clock.utcnow()
-        if self.open_rows is None:  # read before the instance changes below (no autoflush of it)
-            self.open_rows = open_tasks(self.db, inst.id)
+        if self.open_rows is None:
+            # No autoflush: the instance's pending changes (e.g. cancelled) go out with the step's one write.
+            with self.db.no_autoflush:
+                self.open_rows = open_tasks(self.db, inst.id)
         if inst.status == "running" and wf.is_completed():
             inst.status, inst.ended_at = "completed", now
             self.event("completed", system=True)
