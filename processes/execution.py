@@ -3,21 +3,19 @@
 processes.runtime builds its public functions from these pieces.
 """
 import json
+from typing import NamedTuple
 
-from sqlalchemy import bindparam, insert, select, text, update
-from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import defer
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy.orm import aliased, defer
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from processes import clock, inbox_sync, store, timers
+from processes import clock, inbox_sync, step_writes, store, timers
 from processes.definitions import parsed_for
 from processes.errors import ConcurrentUpdate, InstanceNotFound, TaskNotFound
-from processes.models import HumanTask, ProcessDefinition, ProcessEvent, ProcessInstance
+from processes.models import HumanTask, ProcessDefinition, ProcessInstance
 from processes.scripting import CrmScriptEngine, ServiceTaskFailed
 
 MAX_EVENT_DATA = 4000  # characters of JSON kept per history row
@@ -77,12 +75,7 @@ def lock_with_definition(db, instance_id=None, *, task_id=None):
     touch, read = _BY_TASK if task_id is not None else _BY_ID
     params = {"key": task_id if task_id is not None else instance_id}
     if db.get_bind().dialect.name == "sqlite":
-        try:
-            db.execute(touch, params)
-        except OperationalError as err:
-            if "locked" not in str(err):
-                raise
-            raise ConcurrentUpdate("the process instance is being changed by someone else; try again") from None
+        _take_sqlite_write_lock(db, touch, params)
     row = db.execute(read, params).first()
     if row is None:
         if task_id is not None:
@@ -94,6 +87,79 @@ def lock_with_definition(db, instance_id=None, *, task_id=None):
 def open_tasks(db, instance_id):
     """The instance's inbox rows that are still open, read fresh (call it under the instance lock)."""
     return db.scalars(_OPEN_TASKS, {"instance_id": instance_id}).all()
+
+
+def _step_read(where):
+    """The instance (locked), its definition (without the XML) and its open inbox rows in one statement: one row per
+    open task (one row with no task when there is none), plus the instance's lock_version as the statement's snapshot
+    saw it. PostgreSQL (READ COMMITTED) returns the newest version of a row it waited to lock, but the rows joined to
+    it come from the snapshot taken before the wait: when the two versions differ, someone changed the instance
+    (every writer under the instance lock bumps lock_version) and the open rows must be read again."""
+    seen_as = aliased(ProcessInstance)
+    seen = select(seen_as.lock_version).where(seen_as.id == ProcessInstance.id).scalar_subquery()
+    touch = (update(ProcessInstance).where(where).values(next_timer_at=ProcessInstance.next_timer_at)
+             .execution_options(synchronize_session=False))
+    read = (select(ProcessInstance, ProcessDefinition, HumanTask, seen.label("seen_version"))
+            .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+            .outerjoin(HumanTask, and_(HumanTask.instance_id == ProcessInstance.id, HumanTask.completed_at.is_(None)))
+            .options(defer(ProcessDefinition.bpmn_xml)).where(where).order_by(HumanTask.id)
+            .with_for_update(of=ProcessInstance).execution_options(populate_existing=True))
+    return touch, read
+
+
+_task_of = aliased(HumanTask)
+_active = aliased(ProcessInstance)
+_STEP_BY_TASK = _step_read(ProcessInstance.id == select(_task_of.instance_id)
+                           .where(_task_of.id == bindparam("task_id")).scalar_subquery())
+# The newest active instance of a record (as processes.runtime.find_instance picks it).
+_STEP_BY_RECORD = _step_read(ProcessInstance.id == select(_active.id).where(
+    _active.definition_key == bindparam("p_key"), _active.business_key == bindparam("p_business_key"),
+    _active.status.in_(("running", "error"))).order_by(_active.id.desc()).limit(1).scalar_subquery())
+
+
+def lock_for_step(db, *, task_id=None, process_key=None, business_key=None):
+    """Locked(instance, definition, open inbox rows, open rows before a concurrent change) under the instance lock, in one round trip on PostgreSQL (two on
+    SQLite, see lock_with_definition): the instance of inbox task `task_id`, or the active instance of a record.
+    None when there is no such instance."""
+    if task_id is not None:
+        touch, read = _STEP_BY_TASK
+        params = {"task_id": task_id}
+    else:
+        touch, read = _STEP_BY_RECORD
+        params = {"p_key": process_key, "p_business_key": str(business_key)}
+    if db.get_bind().dialect.name == "sqlite":
+        _take_sqlite_write_lock(db, touch, params)
+    rows = db.execute(read, params).all()
+    if not rows:
+        return None
+    instance, definition, _task, seen_version = rows[0]
+    open_rows = [row[2] for row in rows if row[2] is not None]
+    if seen_version == instance.lock_version:
+        return Locked(instance, definition, open_rows, None)
+    # Waited for a concurrent step: the joined rows are from before it. Read them again; the rows it closed are
+    # expired, so the session reads them afresh too when asked.
+    seen = [(row.id, row.bpmn_id) for row in open_rows]
+    for row in open_rows:
+        db.expire(row)
+    return Locked(instance, definition, open_tasks(db, instance.id), seen)
+
+
+class Locked(NamedTuple):
+    instance: ProcessInstance
+    definition: ProcessDefinition
+    open_rows: list
+    # When another step changed the instance while this one waited for the lock: the open rows (id, bpmn_id) as they
+    # were before it; else None.
+    open_before: list | None
+
+
+def _take_sqlite_write_lock(db, touch, params):
+    try:
+        db.execute(touch, params)
+    except OperationalError as err:
+        if "locked" not in str(err):
+            raise
+        raise ConcurrentUpdate("the process instance is being changed by someone else; try again") from None
 
 
 class Step:
@@ -147,20 +213,27 @@ class Step:
     def advance(self, action=None):
         """Run `action(workflow)` then every automatic step. A domain error with status < 500 from a service
         task is re-raised with nothing kept; any other failure puts the instance in the error state."""
-        savepoint = self.db.begin_nested()
+        # The step's savepoint is opened by its first service operation (scripting.CrmScriptEngine): a step without
+        # operations writes nothing before save() and needs none.
+        self.engine.begin_step()
         try:
             if action is not None:
                 action(self.workflow)
             self.workflow.do_engine_steps(did_complete_task=self._record_auto)
         except Exception as exc:
+            savepoint = self.engine.end_step()
             original = rejecting_cause(exc)
             if original is not None:
-                savepoint.rollback()
+                if savepoint is not None:
+                    savepoint.rollback()
                 raise original
-            savepoint.commit()
+            if savepoint is not None:
+                savepoint.commit()
             self.fail(describe(exc, self.workflow))
         else:
-            savepoint.commit()
+            savepoint = self.engine.end_step()
+            if savepoint is not None:
+                savepoint.commit()
 
     def fail(self, message):
         self.instance.status = "error"
@@ -172,6 +245,10 @@ class Step:
         """Work out what the step leaves behind: status, state, next timer, closed inbox rows (updated in place),
         history; returns the new inbox rows as dicts. Nothing is written yet."""
         inst, wf, now = self.instance, self.workflow, clock.utcnow()
+        if self.open_rows is None:
+            # No autoflush: the instance's pending changes (e.g. cancelled) go out with the step's one write.
+            with self.db.no_autoflush:
+                self.open_rows = open_tasks(self.db, inst.id)
         if inst.status == "running" and wf.is_completed():
             inst.status, inst.ended_at = "completed", now
             self.event("completed", system=True)
@@ -184,88 +261,31 @@ class Step:
             self.fail("; ".join(problems))
         return new_rows
 
+    def written(self, new_rows, expected_version=None):
+        """What this step writes (see processes.step_writes), after finish()."""
+        tasks = [row for row in self.open_rows if step_writes.changed_columns(row, step_writes.TASKS)]
+        version = self.instance.lock_version if expected_version is None else expected_version
+        return step_writes.StepWrite(self.instance, version, tasks, new_rows, self.events)
+
     def save(self, **kwargs):
+        """finish() and write; the instance's open steps afterwards are left on `instance.open_steps`."""
         inst = self.instance
-        new_rows = self.finish(**kwargs)
-        if self.db.get_bind().dialect.name == "postgresql":
-            self._write_in_one_statement(new_rows)
-        else:
-            self._write(new_rows)
+        done = self.written(self.finish(**kwargs))
+        step_writes.write(self.db, [done])
         self.events = []
+        still_open = [step_info(r) for r in self.open_rows if r.completed_at is None]
+        new = [step_info(HumanTask(id=task_id, **row)) for (task_id, _uuid), row in zip(done.new_task_ids, done.new_tasks)]
+        inst.open_steps = sorted(still_open + new, key=lambda s: s["task_id"])
         return inst
-
-    def _write(self, new_rows):
-        try:
-            self.db.flush()
-        except StaleDataError:
-            raise _stale() from None
-        # New inbox rows and history go in as plain multi-row INSERTs: nothing reads them back in this step, and
-        # the unit of work costs more than the statements themselves on the completion path.
-        if new_rows:
-            self.db.execute(insert(HumanTask), new_rows)
-        if self.events:
-            self.db.execute(insert(ProcessEvent), self.events)
-
-    def _write_in_one_statement(self, new_rows):
-        """PostgreSQL: the instance update (with its version check), the closed and new inbox rows and the history
-        in one statement (data-modifying CTEs over JSON row sets): one round trip instead of four on every engine
-        step, and one constant statement SQLAlchemy compiles once. Falls back to the ORM when something else
-        changed the rows. The ORM objects are marked as written first, so the session does not write them again."""
-        inst = self.instance
-        dirty_tasks = [o for o in self.db.dirty if isinstance(o, HumanTask)]
-        if not _only_changed(inst, _INSTANCE_WRITES) or \
-                not all(_only_changed(row, _TASK_WRITES) for row in dirty_tasks):
-            return self._write(new_rows)
-        version = inst.lock_version
-        params = {"id": inst.id, "version": version, "state": _json(inst.state),
-                  "closed": _json([{k: getattr(row, k) for k in ("id", *_TASK_WRITES)} for row in dirty_tasks]),
-                  "new_tasks": _json(new_rows), "events": _json(self.events)}
-        params.update({k: getattr(inst, k) for k in _INSTANCE_WRITES if k != "state"})
-        for row in dirty_tasks:
-            for key in _TASK_WRITES:
-                set_committed_value(row, key, getattr(row, key))
-        for key in _INSTANCE_WRITES:
-            set_committed_value(inst, key, getattr(inst, key))
-        set_committed_value(inst, "lock_version", version + 1)
-        if self.db.execute(_ONE_STEP, params).rowcount != 1:
-            raise _stale()
-
-
-_INSTANCE_WRITES = ("state", "next_timer_at", "status", "error", "ended_at")
-_TASK_WRITES = ("completed_at", "outcome", "completed_by", "due_at")
-
-
-def _only_changed(obj, allowed):
-    state = sa_inspect(obj)
-    return not (set(state.mapper.column_attrs.keys()) - state.unmodified - set(allowed))
-
-
-def _json(value):
-    return json.dumps(value, default=str, ensure_ascii=False)
-
-
-def _rows_of(table, json_param):
-    columns = ", ".join(c.name for c in table.columns if c.name != "id")
-    return (f"INSERT INTO {table.name} ({columns}) SELECT {columns} "
-            f"FROM json_populate_recordset(NULL::{table.name}, CAST(:{json_param} AS json))")
-
-
-_ONE_STEP = text(f"""
-WITH closed AS (
-    UPDATE human_task SET {", ".join(f"{k} = v.{k}" for k in _TASK_WRITES)}
-    FROM json_populate_recordset(NULL::human_task, CAST(:closed AS json)) AS v WHERE human_task.id = v.id),
-new_tasks AS ({_rows_of(HumanTask.__table__, "new_tasks")}),
-history AS ({_rows_of(ProcessEvent.__table__, "events")})
-UPDATE process_instance SET state = CAST(:state AS json), {", ".join(f"{k} = :{k}" for k in _INSTANCE_WRITES[1:])},
-    lock_version = :version + 1
-WHERE id = :id AND lock_version = :version""")
-
-
-def _stale():
-    return ConcurrentUpdate("the process instance was changed by someone else; reload and try again")
 
 
 _MISSING = object()
+
+
+def step_info(task) -> dict:
+    """One open step as the API and WrongStep report it (as processes.records.step_info)."""
+    return {"task_id": task.id, "bpmn_id": task.bpmn_id, "name": task.name, "role": task.role,
+            "assignee_id": task.assignee_id}
 
 
 def describe(exc, workflow):

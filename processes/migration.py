@@ -21,6 +21,7 @@ from processes.diff import diff_models
 from processes.errors import EngineError
 from processes.execution import Step, lock_with_definition, open_tasks
 from processes.scripting import HELPERS
+from processes.spiff_compat import predict
 from processes.validation import BPMN, code_sources, finding
 
 REACHED = TaskState.READY | TaskState.STARTED | TaskState.WAITING | TaskState.ERROR | TaskState.COMPLETED
@@ -170,9 +171,7 @@ def reattach(state, target, script_engine):
     """The instance's workflow on the target version's spec (call only after refusal() said None)."""
     parsed = parsed_for(target)
     workflow = store.load_state(_prune(state), parsed.spec, parsed.subprocess_specs, script_engine)
-    workflow._predict()
-    for sub in workflow.subprocesses.values():
-        sub._predict()
+    predict(workflow)
     return workflow
 
 

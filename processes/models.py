@@ -51,8 +51,13 @@ class ProcessInstance(EngineBase):
     started_at: Mapped[datetime] = mapped_column(DateTime)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime)
 
-    # Optimistic check on top of the row lock: an UPDATE that finds another lock_version raises StaleDataError.
+    # Optimistic check on top of the row lock: an UPDATE that finds another lock_version raises StaleDataError
+    # (engine steps write through processes.step_writes, which checks it too and raises ConcurrentUpdate).
     __mapper_args__ = {"version_id_col": lock_version}
+
+    # Not a column: the open user tasks ([step_info dicts]) once a step of this session saved the instance, so
+    # the caller answers with them without reading them back; None when not known.
+    open_steps = None
 
 
 class HumanTask(EngineBase):

@@ -7,16 +7,18 @@ form -> run -> engine steps -> save state, sync human_task, next_timer_at, histo
 from uuid import UUID
 
 from sqlalchemy import and_, bindparam, insert, or_, select, update
+from sqlalchemy.orm.attributes import flag_modified
 from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from processes import clock, forms
+from processes import clock, forms, step_writes
 from processes.definitions import latest_or_fail
 from processes.errors import (ConcurrentUpdate, InstanceInError, InstanceNotFound, TaskForbidden, TaskNotFound,
                               WrongStep)
-from processes.execution import Step, jsonable, lock_instance, lock_with_definition, open_tasks
+from processes.execution import Step, jsonable, lock_for_step, lock_instance, open_tasks, step_info
 from processes.models import HumanTask, ProcessEvent, ProcessInstance
+from processes.spiff_compat import force_state
 
 ACTIVE = ("running", "error")
 
@@ -53,26 +55,16 @@ def start_processes(db, key, items, *, user_id=None) -> list[int]:
                   started_by=user_id, started_at=now) for it in items]
     table = ProcessInstance.__table__
     ids = db.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), heads).scalars().all()
-    states, inbox_rows, events = [], [], []
+    writes = []
     for instance_id, head, item in zip(ids, heads, items):
-        # A transient instance: the step works on it in memory, the rows below write what it became.
+        # A transient instance: the step works on it in memory, step_writes writes what it became.
         instance = ProcessInstance(id=instance_id, **head)
         step = Step.new(db, instance, definition, user_id, item.get("data"))
         step.open_rows = []
         step.event("started", data={"version": definition.version, "data": jsonable(item.get("data") or {})})
         step.advance()
-        inbox_rows += step.finish()
-        events += step.events
-        states.append(dict(b_id=instance_id, b_state=instance.state, b_status=instance.status,
-                           b_error=instance.error, b_ended_at=instance.ended_at,
-                           b_next_timer_at=instance.next_timer_at))
-    db.execute(update(table).where(table.c.id == bindparam("b_id"))
-               .values(state=bindparam("b_state"), status=bindparam("b_status"), error=bindparam("b_error"),
-                       ended_at=bindparam("b_ended_at"), next_timer_at=bindparam("b_next_timer_at")), states)
-    if inbox_rows:
-        db.execute(insert(HumanTask.__table__), inbox_rows)
-    if events:
-        db.execute(insert(ProcessEvent.__table__), events)
+        writes.append(step.written(step.finish(), expected_version=head["lock_version"]))
+    step_writes.write(db, writes)
     return list(ids)
 
 
@@ -102,16 +94,40 @@ def _open_task(db, task_id):
     return task
 
 
-def _complete(db, task_id, *, actor, data, trusted):
-    # Lock first, then read the task and its siblings fresh: a concurrent completion has committed by now, and
-    # the rows read here are the ones the inbox sync updates (no second read).
-    instance, definition = lock_with_definition(db, task_id=task_id)
-    rows = open_tasks(db, instance.id)
-    task = next((r for r in rows if r.id == task_id), None)
-    if task is None:
-        task = _open_task(db, task_id)
-        _check_actor(task, actor)
-        raise ConcurrentUpdate("this task has already been completed", task_id=task.id)
+def _complete(db, task_id, *, actor, data, trusted, check=None, step=None):
+    """Complete inbox task `task_id`, or (step = (key, business_key, bpmn_id)) the open task `bpmn_id` of a record's
+    active instance. The lock, the instance, its definition and its open rows come first and in one round trip: a
+    concurrent completion has committed by then, and the rows read are the ones the inbox sync updates."""
+    if step is None:
+        found = lock_for_step(db, task_id=task_id)
+        rows = found[2] if found is not None else []
+        task = next((r for r in rows if r.id == task_id), None)
+        if task is None:  # no such task, or no longer open
+            task = db.get(HumanTask, task_id)
+            if check is not None:
+                check(task)
+            if task is None:
+                raise TaskNotFound(f"task {task_id} not found")
+            _check_actor(task, actor)
+            raise ConcurrentUpdate("this task has already been completed", task_id=task.id)
+        if check is not None:
+            check(task)
+        instance, definition, rows, _before = found
+    else:
+        key, business_key, bpmn_id = step
+        found = lock_for_step(db, process_key=key, business_key=business_key)
+        if found is None:
+            raise WrongStep(f"no running '{key}' process for {business_key}", current_steps=[])
+        instance, definition, rows, before = found
+        match = [t for t in rows if t.bpmn_id == bpmn_id]
+        if not match and before and any(b == bpmn_id for _id, b in before):
+            # The step was open when this action started: someone else took it first.
+            raise ConcurrentUpdate(f"step '{bpmn_id}' was completed by someone else meanwhile")
+        if not match:
+            names = ", ".join(t.name for t in rows) or instance.status
+            raise WrongStep(f"the process is not at step '{bpmn_id}' (it is at: {names})",
+                            current_steps=[_step_info(t) for t in rows])
+        task = match[0]
     _check_actor(task, actor)
     if instance.status == "error":
         raise InstanceInError("the process stopped on an error; an administrator must retry it",
@@ -138,9 +154,12 @@ def _complete(db, task_id, *, actor, data, trusted):
     return step.save(completed_uuid=task.task_uuid, completed_by=actor.id)
 
 
-def complete_task(db, task_id, *, actor, data=None) -> ProcessInstance:
-    """Complete an inbox task (human_task.id) as `actor` with form `data` (validated, only declared fields)."""
-    return _complete(db, task_id, actor=actor, data=data or {}, trusted=False)
+def complete_task(db, task_id, *, actor, data=None, check=None) -> ProcessInstance:
+    """Complete an inbox task (human_task.id) as `actor` with form `data` (validated, only declared fields).
+
+    `check(task)`, when given, is called first with the task's fresh row (None when there is no such task) and may
+    raise: the inbox uses it to answer a task the user may not see like a missing one, without a read of its own."""
+    return _complete(db, task_id, actor=actor, data=data or {}, trusted=False, check=check)
 
 
 def find_instance(db, key, business_key):
@@ -155,8 +174,7 @@ def _open_tasks(db, instance_id):
                                               HumanTask.completed_at.is_(None)).order_by(HumanTask.id)).all()
 
 
-def _step_info(t):
-    return {"task_id": t.id, "bpmn_id": t.bpmn_id, "name": t.name, "role": t.role, "assignee_id": t.assignee_id}
+_step_info = step_info
 
 
 def current_steps(db, *, key, business_key) -> list[dict]:
@@ -167,16 +185,7 @@ def current_steps(db, *, key, business_key) -> list[dict]:
 
 def complete_step(db, *, key, business_key, bpmn_id, actor, data=None) -> ProcessInstance:
     """A domain action = completing user task `bpmn_id` of the record's instance; WrongStep (409) otherwise."""
-    instance = find_instance(db, key, business_key)
-    if instance is None:
-        raise WrongStep(f"no running '{key}' process for {business_key}", current_steps=[])
-    tasks = _open_tasks(db, instance.id)
-    match = [t for t in tasks if t.bpmn_id == bpmn_id]
-    if not match:
-        names = ", ".join(t.name for t in tasks) or instance.status
-        raise WrongStep(f"the process is not at step '{bpmn_id}' (it is at: {names})",
-                        current_steps=[_step_info(t) for t in tasks])
-    return _complete(db, match[0].id, actor=actor, data=data or {}, trusted=True)
+    return _complete(db, None, actor=actor, data=data or {}, trusted=True, step=(key, business_key, bpmn_id))
 
 
 def cancel_process(db, *, key, business_key, user_id=None, reason=None):
@@ -243,10 +252,12 @@ def reassign_open_tasks(db, *, records, from_user_id, to_user_id, user_id=None, 
         or_(*[and_(HumanTask.process_key == key, HumanTask.business_key.in_(keys)) for key, keys in parts])))))
     moved, now = 0, clock.utcnow()
     for instance_id in instance_ids:  # in id order: two transfers lock their instances in the same order
-        lock_instance(db, instance_id)
+        instance = lock_instance(db, instance_id)
+        changed = False
         for task in open_tasks(db, instance_id):
             if task.assignee_id != from_user_id:
                 continue
+            changed = True
             task.assignee_id = to_user_id
             # A claim by the old holder would keep the task out of the new one's hands.
             if task.claimed_by == from_user_id:
@@ -255,6 +266,10 @@ def reassign_open_tasks(db, *, records, from_user_id, to_user_id, user_id=None, 
                                 event="task_reassigned", user_id=user_id, at=now,
                                 data={"from": from_user_id, "to": to_user_id, "reason": reason}))
             moved += 1
+        if changed:
+            # Every change under the instance lock bumps lock_version (the ORM's version counter), so a step that
+            # waited for this lock knows the open rows it joined are older than the lock (execution.lock_for_step).
+            flag_modified(instance, "next_timer_at")
     db.flush()
     return moved
 
@@ -272,7 +287,7 @@ def retry_instance(db, instance_id, *, actor) -> ProcessInstance:
 
     def reset(workflow):
         for task in workflow.get_tasks(state=TaskState.ERROR):
-            task._set_state(TaskState.READY)
+            force_state(task, TaskState.READY)
 
     step.advance(reset)
     return step.save()

@@ -68,6 +68,16 @@ class CrmScriptEngine(PythonScriptEngine):
     def __init__(self, db=None, instance=None, user_id=None):
         super().__init__(environment=_ENVIRONMENT)
         self.db, self.instance, self.user_id = db, instance, user_id
+        # The step's savepoint (execution.Step.advance), opened by the first operation that runs in the step.
+        self.step_savepoint, self.in_step = None, False
+
+    def begin_step(self):
+        self.step_savepoint, self.in_step = None, True
+
+    def end_step(self):
+        """The step's savepoint if an operation opened one (the caller commits or rolls it back)."""
+        savepoint, self.step_savepoint, self.in_step = self.step_savepoint, None, False
+        return savepoint
 
     def evaluate(self, task, expression, external_context=None):
         try:
@@ -88,7 +98,17 @@ class CrmScriptEngine(PythonScriptEngine):
         params = {name: p["value"] for name, p in (operation_params or {}).items()}
         ctx = OperationContext(db=self.db, instance=self.instance, user_id=self.user_id)
         try:
-            if self.db is not None:
+            if self.db is not None and self.in_step and self.step_savepoint is None:
+                # The step's first operation: nothing was written in the step before it, so the step's savepoint is
+                # its own (one SAVEPOINT and one RELEASE per step instead of two each).
+                self.step_savepoint = self.db.begin_nested()
+                try:
+                    result = fn(ctx, **params)
+                except Exception:
+                    self.step_savepoint.rollback()
+                    self.step_savepoint = None
+                    raise
+            elif self.db is not None:
                 # A failing operation leaves no half-written domain rows behind the error state.
                 with self.db.begin_nested():
                     result = fn(ctx, **params)

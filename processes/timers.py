@@ -4,25 +4,17 @@ Nothing fires by itself: the scheduler (scheduler/tasks.py) calls processes.runt
 """
 from datetime import datetime, timezone
 
-from SpiffWorkflow.bpmn.specs.event_definitions import timer as _timer_module
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.util.task import TaskState
 
 from processes import clock
+from processes.spiff_compat import route_timer_clock, timer_value
 
 
-class _EngineDatetime(datetime):
-    """SpiffWorkflow reads datetime.now(timezone.utc) directly; route it through processes.clock so a test or a
-    benchmark that moves the clock moves timer due dates too."""
-
-    @classmethod
-    def now(cls, tz=None):
-        now = clock.utcnow().replace(tzinfo=timezone.utc)
-        return now.astimezone(tz) if tz is not None else now.replace(tzinfo=None)
-
-
-_timer_module.datetime = _EngineDatetime
+# SpiffWorkflow reads datetime.now(timezone.utc) directly; a test or a benchmark that moves processes.clock moves
+# timer due dates too.
+route_timer_clock(clock.utcnow)
 
 
 def _to_naive_utc(value):
@@ -49,7 +41,7 @@ def waiting_timers(workflow):
     for task in list(workflow.event_manager.tasks.values()):
         event = getattr(task.task_spec, "event_definition", None)
         if isinstance(event, TimerEventDefinition) and task.has_state(TaskState.WAITING):
-            found.append((task, _to_naive_utc(task._get_internal_data("event_value"))))
+            found.append((task, _to_naive_utc(timer_value(task))))
     return found
 
 
@@ -67,7 +59,7 @@ def due_for(task):
     for sibling in parent.children:
         event = getattr(sibling.task_spec, "event_definition", None)
         if sibling is not task and isinstance(event, TimerEventDefinition) and sibling.has_state(TaskState.WAITING):
-            due = _to_naive_utc(sibling._get_internal_data("event_value"))
+            due = _to_naive_utc(timer_value(sibling))
             if due is not None:
                 dues.append(due)
     return min(dues) if dues else None

@@ -22,26 +22,47 @@ def register_badge(endpoint, right, statement):
 
 
 def badge_counts(db, user) -> dict:
-    counts = {}
-    for endpoint, (right, statement) in _BADGES.items():
-        if user.can(right) and endpoint in current_app.view_functions:
-            rows = statement(user).order_by(None).limit(BADGE_LIMIT).subquery()
-            counts[endpoint] = db.scalar(select(func.count()).select_from(rows)) or 0
-    return counts
+    """{endpoint: count} for every badge the user's rights show, in one statement: one scalar subquery per badge,
+    each counting its worklist up to BADGE_LIMIT rows (so a badge costs what its first rows cost)."""
+    wanted = [(endpoint, statement) for endpoint, (right, statement) in _BADGES.items()
+              if user.can(right) and endpoint in current_app.view_functions]
+    if not wanted:
+        return {}
+    columns = [select(func.count()).select_from(statement(user).order_by(None).limit(BADGE_LIMIT).subquery())
+               .scalar_subquery().label(f"b{i}") for i, (_endpoint, statement) in enumerate(wanted)]
+    row = db.execute(select(*columns)).one()
+    return {endpoint: count or 0 for (endpoint, _statement), count in zip(wanted, row)}
+
+
+def _menu_catalog():
+    """[(menu label, [(right, entry label, endpoint, url)])] of the app in the request's language: the same for
+    every user, so the url_for and translation work is done once per app, script root and language."""
+    from flask import request
+    from flask_babel import get_locale
+    from app.auth.rights_catalog import MENUS, RIGHTS
+    cache = current_app.extensions.setdefault("menu_catalog", {})
+    key = (request.script_root, str(get_locale()))
+    catalog = cache.get(key)
+    if catalog is None:
+        catalog = []
+        for code, label in MENUS:
+            entries = [(r, str(lbl), endpoint, url_for(endpoint)) for r, m, lbl, endpoint in RIGHTS
+                       if m == code and endpoint and endpoint in current_app.view_functions]
+            if entries:
+                catalog.append((code, str(label), entries))
+        cache[key] = catalog
+    return catalog
 
 
 def build_menu(user):
-    from app.auth.rights_catalog import MENUS, RIGHTS
     if not getattr(user, "is_authenticated", False):
         return []
     rights = user.right_codes
     menu = []
-    for code, label in MENUS:
-        entries = [(str(lbl), endpoint) for r, m, lbl, endpoint in RIGHTS
-                   if m == code and endpoint and r in rights and endpoint in current_app.view_functions]
-        if entries:
-            menu.append({"code": code, "label": str(label),
-                         "entries": [{"label": lbl, "url": url_for(ep), "endpoint": ep} for lbl, ep in entries]})
+    for code, label, entries in _menu_catalog():
+        mine = [{"label": lbl, "url": url, "endpoint": ep} for r, lbl, ep, url in entries if r in rights]
+        if mine:
+            menu.append({"code": code, "label": label, "entries": mine})
     return menu
 
 
@@ -127,11 +148,11 @@ def init_app(app):
 
     @app.context_processor
     def _globals():
-        extra = {}
-        counts = app.extensions.get("menu_counters", [])
-        if current_user.is_authenticated:
-            for fn in counts:
-                extra.update(fn(current_user) or {})
-            extra.update(badge_counts(db_session, current_user))
+        from flask import g
         from flask_babel import get_locale
-        return {"menu": build_menu(current_user), "menu_counts": extra, "get_locale": get_locale}
+        # Once per request however many templates it renders: the menu and all its badges (one statement).
+        menu = g.get("_menu")
+        if menu is None:
+            counts = badge_counts(db_session, current_user) if current_user.is_authenticated else {}
+            menu = g._menu = (build_menu(current_user), counts)
+        return {"menu": menu[0], "menu_counts": menu[1], "get_locale": get_locale}

@@ -9,6 +9,7 @@ from app.common.listing import page_args
 from app.db import db_session
 from app.inbox import actor_for, links, service
 from processes import runtime
+from processes.api import open_steps
 from processes.forms import resolved_schema, choices_for
 from app.common.api_schemas import PageOut
 
@@ -160,9 +161,12 @@ def get_task(task_id):
 
 
 def _outcome(instance):
-    steps = [] if instance.status != "running" else runtime.current_steps(
-        db_session, key=instance.definition_key, business_key=instance.business_key) \
-        if instance.business_key is not None else []
+    if instance.status != "running" or instance.business_key is None:
+        steps = []
+    elif instance.open_steps is not None:  # left by the step just saved: nothing to read back
+        steps = instance.open_steps
+    else:
+        steps = open_steps(db_session, key=instance.definition_key, business_key=instance.business_key)
     return {"instance_id": instance.id, "status": instance.status, "error": instance.error, "current_steps": steps}
 
 
@@ -173,10 +177,14 @@ def _outcome(instance):
 def complete(body, task_id):
     """Complete a task with its form data: 404 for a task the user may not see, 403 for one they see but may not
     do, 422 with field errors, 409 when someone else completed it first or the process is elsewhere."""
-    service.visible_task(db_session, current_user, task_id)
-    instance = runtime.complete_task(db_session, task_id, actor=actor_for(current_user), data=body["data"])
+    # The visibility check runs on the row the engine reads under the instance lock (no read of its own), and the
+    # answer is built before the commit (no second transaction to read it back).
+    user = current_user._get_current_object()
+    instance = runtime.complete_task(db_session, task_id, actor=actor_for(user), data=body["data"],
+                                     check=lambda task: service.check_visible(task, user))
+    outcome = _outcome(instance)
     db_session.commit()
-    return _outcome(instance)
+    return outcome
 
 
 @blp.route("/<int:task_id>/claim", methods=["POST"])

@@ -126,10 +126,16 @@ def _rows_in_order(db, ids):
     return [rows[i] for i in ids if i in rows]
 
 
+def open_tasks_statement(user):
+    """The menu badge's worklist: the user's open tasks (theirs and their role's; not everything a process watcher
+    may see), each branch cut at COUNT_LIMIT (app.common.ui counts up to BADGE_LIMIT, the same 100, so the badge
+    says "99+" beyond 99)."""
+    return task_ids_query(user, window=COUNT_LIMIT, tab=WORK)
+
+
 def count_open(db, user):
-    """The menu badge: the user's open tasks (theirs and their role's; not everything a process watcher may
-    see), counted up to COUNT_LIMIT (shown as "99+" beyond 99)."""
-    mine = task_ids_query(user, window=COUNT_LIMIT, tab=WORK).order_by(None).limit(COUNT_LIMIT).subquery()
+    """The user's open tasks, counted up to COUNT_LIMIT."""
+    mine = open_tasks_statement(user).order_by(None).limit(COUNT_LIMIT).subquery()
     return db.scalar(select(func.count()).select_from(mine)) or 0
 
 
@@ -195,7 +201,11 @@ def may_see(task, user) -> bool:
 def visible_task(db, user, task_id):
     """The task, checked before anything else is done with it: a task the user may not see answers exactly like
     one that does not exist (404, same message), so its subject, record and holder stay unknown."""
-    task = db.get(HumanTask, task_id)
+    return check_visible(db.get(HumanTask, task_id), user)
+
+
+def check_visible(task, user):
+    """visible_task's check on a row already read (None: no such task)."""
     if task is None or not may_see(task, user):
         raise NotFound(gettext("No such task."))
     return task

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from app.auth.guard import requires
 from app.common.listing import page_args, wants_export, xlsx_response
-from app.common.ui import local_time
+from app.common.ui import local_time, register_badge
 from app.db import db_session
 from app.inbox import actor_for, links, service
 from app.inbox.forms import build_fields, coerce
@@ -19,15 +19,8 @@ from processes.definitions import parsed_for
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 
 
-def _menu_count(user):
-    if not user.can("task.view"):
-        return {}
-    return {"inbox.index": service.count_open(db_session, user)}
-
-
-@bp.record_once
-def _register_counter(state):
-    state.app.extensions.setdefault("menu_counters", []).append(_menu_count)
+# The menu badge counts the inbox query itself (with the other badges, in one statement: app.common.ui).
+register_badge("inbox.index", "task.view", service.open_tasks_statement)
 
 
 def _filters():

@@ -1,0 +1,135 @@
+"""The SQL statements of each hot path, counted (SQLAlchemy's before_cursor_execute), so that a change cannot
+silently add round trips. Each test pins the request's own statements exactly ("work": without the statements
+that open and end its transaction) and bounds the whole request (authentication included: session, user and
+rights are resolved by app/auth, counted apart by Statements.split and only bounded here).
+
+The compositions are written next to each number; the same on SQLite and PostgreSQL unless a comment says so.
+A failure prints the statements, numbered, to show which one came or went.
+"""
+import pytest
+
+from fixtures.sales_support import OPP, open_tasks, sales_api, sales_deployed  # noqa: F401 (fixtures)
+from statement_log import counting
+from test_service_helpers import clients, create_via_api, service_data  # noqa: F401 (fixtures)
+
+# Authentication as app/auth does it today (another area, only bounded here): a bearer token costs the user and
+# rights loaded for the token check, the session row, the user and rights again (5 SELECTs) and a commit; a
+# cookie session costs the session row, the user and the rights (3 SELECTs) and a commit.
+AUTH_BEARER_MAX = 7
+AUTH_COOKIE_MAX = 5
+
+
+def _check(statements, *, work, total_max, what, auth_max):
+    auth, own = statements.split()
+    detail = f"{what}: {len(own)} statements of its own, {len(auth)} for authentication:\n{statements.summary()}"
+    assert len(own) == work, detail
+    assert len(auth) <= auth_max, detail
+    assert len(statements) <= total_max, detail
+
+
+@pytest.fixture
+def sqlite(engine):
+    return engine.dialect.name == "sqlite"
+
+
+def test_task_completion_over_the_api(sales_api, user, db, engine, sales_deployed, sqlite):
+    """The sales assignment: user task `assign` -> service task sales.assign -> user task `develop`."""
+    c, h = sales_api("manager1")
+    opp = c.post("/api/v1/opportunities", json=OPP, headers=h).get_json()
+    [task] = open_tasks(db, opp["id"])
+    s, hs = sales_api("supervisor")
+    with counting(engine) as statements:
+        resp = s.post(f"/api/v1/tasks/{task.id}/complete", headers=hs,
+                      json={"data": {"assignee_id": user("manager1").id}})
+    assert resp.status_code == 200 and [st["bpmn_id"] for st in resp.get_json()["current_steps"]] == ["develop"]
+    # 1 lock + instance + definition + open inbox rows (one SELECT ... FOR UPDATE; SQLite: + 1 no-op UPDATE that
+    #   takes the write lock)
+    # 1 the form's x-users choices (the assignee must be a customer manager)
+    # 1 SAVEPOINT of the step (opened by its only operation)
+    # 3 the operation sales.assign: the opportunity, the assignee and the assignee's rights
+    # 1 UPDATE opportunity
+    # 1 RELEASE SAVEPOINT
+    # 1 the engine write (PostgreSQL: instance + closed task + new task + history in one statement;
+    #   SQLite: 4 statements)
+    # the answer's current steps come from the write (no read back)
+    work = 9 + (4 if sqlite else 0)
+    _check(statements, work=work, total_max=work + 2 + AUTH_BEARER_MAX, what="POST /api/v1/tasks/{id}/complete",
+           auth_max=AUTH_BEARER_MAX)
+
+
+def test_a_domain_step_the_service_dispatch(clients, user, db, engine, service_data, sqlite):
+    sr = create_via_api(clients)
+    c, h = clients("supervisor")
+    with counting(engine) as statements:
+        resp = c.post(f"/api/v1/service-requests/{sr['id']}/dispatch", headers=h,
+                      json={"assignee": user("manager1").id})
+    assert resp.status_code == 200 and resp.get_json()["current_steps"] == ["handle"], resp.get_json()
+    # 1 the request (service domain), 2 the assignee and their rights (is it a customer manager?)
+    # 1 the request's open steps (domain check), 1 lock + instance + definition + open rows (SQLite: +1 no-op UPDATE)
+    # 1 the form's x-users choices, 1 SAVEPOINT of the step, 1 the request again, 2 the assignee and rights again
+    #   (operation service.assign), 1 UPDATE service_request, 1 RELEASE, 1 the engine write (SQLite: 4)
+    # after the commit the domain API reads its answer back in a second transaction: SAVEPOINT, the request twice,
+    # the customer, the rights, the open steps (6; the closing ROLLBACK is not counted)
+    work = 20 + (4 if sqlite else 0)
+    _check(statements, work=work, total_max=work + 2 + AUTH_BEARER_MAX,
+           what="POST /api/v1/service-requests/{id}/dispatch", auth_max=AUTH_BEARER_MAX)
+
+
+@pytest.fixture
+def waiting(sales_api, sales_deployed):
+    """Two opportunities waiting in the supervisor's inbox (lane sales_supervisor)."""
+    c, h = sales_api("manager1")
+    for _ in range(2):
+        assert c.post("/api/v1/opportunities", json=OPP, headers=h).status_code == 201
+
+
+def test_the_inbox_page(login, engine, db, waiting):
+    c = login("supervisor")
+    c.get("/inbox/")
+    with counting(engine) as statements:
+        html = c.get("/inbox/").get_data(as_text=True)
+    assert html.count(OPP["customer_name"]) >= 2
+    # 1 the deployed processes' names (filter choices), 1 the count (up to 100), 1 the page's ids, 1 its rows,
+    # 1 the menu's badges (all of them, app.common.ui.badge_counts)
+    _check(statements, work=5, total_max=5 + 2 + AUTH_COOKIE_MAX, what="GET /inbox/",
+           auth_max=AUTH_COOKIE_MAX)
+
+
+def test_the_inbox_api(sales_api, engine, db, waiting):
+    c, h = sales_api("supervisor")
+    with counting(engine) as statements:
+        resp = c.get("/api/v1/tasks", headers=h)
+    assert resp.status_code == 200 and resp.get_json()["total"] == 2
+    # 1 the count (up to 100), 1 the page's ids, 1 its rows
+    _check(statements, work=3, total_max=3 + 2 + AUTH_BEARER_MAX, what="GET /api/v1/tasks",
+           auth_max=AUTH_BEARER_MAX)
+
+
+def test_the_customer_list_page(login, engine, db):
+    c = login("manager1")
+    c.get("/customers/")
+    with counting(engine) as statements:
+        assert c.get("/customers/").status_code == 200
+    # 1 the customer levels in words (dictionary), 1 the count, 1 the page, 1 the regions (dictionary, filter
+    # choices), 1 the menu's badges (a manager sees no other managers: no manager list)
+    _check(statements, work=5, total_max=5 + 2 + AUTH_COOKIE_MAX, what="GET /customers/",
+           auth_max=AUTH_COOKIE_MAX)
+
+
+def test_me(api, engine, db):
+    c, h = api("manager1")
+    with counting(engine) as statements:
+        assert c.get("/api/v1/me", headers=h).status_code == 200
+    # Nothing but authentication (3 SELECTs and a commit today, in app/auth).
+    _check(statements, work=0, total_max=AUTH_BEARER_MAX, what="GET /api/v1/me", auth_max=AUTH_BEARER_MAX)
+
+
+def test_the_menu_counts_every_badge_in_one_statement(app, db, engine, user):
+    from app.common.ui import badge_counts
+    supervisor = user("supervisor")
+    with app.test_request_context("/"):
+        with counting(engine) as statements:
+            counts = badge_counts(db, supervisor)
+    # The supervisor sees several badges (inbox, to assign, to dispatch, ...): all in one statement.
+    assert len(counts) >= 3, counts
+    assert len(statements) == 1, statements.summary()
