@@ -39,7 +39,7 @@ def test_every_post_form_gets_its_own_token(login, service_data):
 def test_the_same_form_posted_twice_creates_one_request_and_one_process(login, db, service_data):
     c = login("service1")
     token = form_token(c.get("/service/new").get_data(as_text=True))
-    data = {"type": "咨询", "customer_id": service_data["KHT0001"].id, "summary": "双击提交", "request": "双击",
+    data = {"type": "咨询", "customer_no": "KHT0001", "summary": "双击提交", "request": "双击",
             "_form_token": token}
     first = c.post("/service/new", data=data)
     second = c.post("/service/new", data=data)
@@ -56,7 +56,7 @@ def test_the_same_form_posted_twice_creates_one_request_and_one_process(login, d
 def test_a_refused_post_keeps_the_token_for_the_corrected_one(login, db, service_data):
     c = login("service1")
     token = form_token(c.get("/service/new").get_data(as_text=True))
-    data = {"type": "咨询", "customer_id": service_data["KHT0001"].id, "summary": "", "request": "先漏填",
+    data = {"type": "咨询", "customer_no": "KHT0001", "summary": "", "request": "先漏填",
             "_form_token": token}
     refused = c.post("/service/new", data=data)
     assert refused.status_code == 422 and "先漏填" in refused.get_data(as_text=True)
@@ -71,7 +71,7 @@ def test_a_new_rendering_of_the_form_creates_again(login, db, service_data):
     c = login("service1")
     for _ in range(2):
         token = form_token(c.get("/service/new").get_data(as_text=True))
-        resp = c.post("/service/new", data={"type": "咨询", "customer_id": service_data["KHT0001"].id,
+        resp = c.post("/service/new", data={"type": "咨询", "customer_no": "KHT0001",
                                             "summary": "两次新建", "request": "两张表单", "_form_token": token})
         assert resp.status_code == 302
     assert len(_requests(db, "两次新建")) == 2

@@ -88,7 +88,7 @@ def test_a_double_clicked_page_form_creates_one_request_and_one_process(app, eng
     second = app.test_client()
     second.set_cookie("session", first.get_cookie("session").value)
     token = TOKEN.findall(first.get("/service/new").get_data(as_text=True))[-1]
-    data = {"type": "投诉", "customer_id": committed["customer"], "summary": SUMMARY, "request": "双击",
+    data = {"type": "投诉", "customer_no": "KHIDEM001", "summary": SUMMARY, "request": "双击",
             "_form_token": token}
     answers = _at_once(lambda: first.post("/service/new", data=data), lambda: second.post("/service/new", data=data))
     requests, processes = _made(engine, committed["customer"])

@@ -90,8 +90,9 @@ def test_the_inbox_page(login, engine, db, waiting):
         html = c.get("/inbox/").get_data(as_text=True)
     assert html.count(OPP["customer_name"]) >= 2
     # 1 the deployed processes' names (filter choices), 1 the count (up to 100), 1 the page's ids, 1 its rows,
-    # 1 the menu's badges (all of them, app.common.ui.badge_counts)
-    _check(statements, work=5, total_max=5 + 2 + AUTH_COOKIE_MAX, what="GET /inbox/",
+    # 1 the tabs' counts (Mine / My role / All I may see, one statement), 1 the menu's badges (all of them,
+    # app.common.ui.badge_counts)
+    _check(statements, work=6, total_max=6 + 2 + AUTH_COOKIE_MAX, what="GET /inbox/",
            auth_max=AUTH_COOKIE_MAX)
 
 
