@@ -59,6 +59,6 @@ def configure(level=None):
     root.addHandler(json_handler(level))
     # Records below the threshold reach the filter only when the logger lets them: spiff INFO is relabelled there.
     root.setLevel(min(level, logging.INFO))
-    for noisy in ("gunicorn.access",):  # our own access line replaces it
-        logging.getLogger(noisy).propagate = False
+    logging.getLogger("gunicorn.access").propagate = False  # our own access line replaces it
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # the readiness check reads the migration scripts
     return root
