@@ -136,13 +136,20 @@ def complete_with_retries(client, task_id, data, *, attempts=20, pause=0.25):
         try:
             status, _h, raw = client.request("POST", f"/api/v1/tasks/{task_id}/complete", json_body={"data": data},
                                              headers={"Idempotency-Key": key})
-            body = json.loads(raw) if raw else None
+            body = _json_or_text(raw)
         except (OSError, http.client.HTTPException) as exc:
             status, body = None, {"error": repr(exc)}
         if status not in (None, 502, 503, 504):
             return status, tries, body
         time.sleep(pause)
     return status, attempts, body
+
+
+def _json_or_text(raw):
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError:  # nginx's own 502 page
+        return {"text": raw[:200].decode("utf-8", "replace")}
 
 
 def percentile(sorted_values, p):

@@ -20,6 +20,12 @@ accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
 proc_name = os.environ.get("NODE_NAME", "crm")
+# gunicorn's control socket defaults to one path per user: nodes on one machine would share it. One per node
+# (GUNICORN_CONTROL_SOCKET, scripts/cluster.sh puts it in instance/cluster/), or none.
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+else:
+    control_socket_disable = True
 # Each worker opens its own database pool: no connection is shared across a fork.
 preload_app = False
 # Fail a request that nginx forwarded with a body larger than this early (imports are spreadsheets).

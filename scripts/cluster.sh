@@ -50,7 +50,7 @@ start_one() {
   case $name in
     node[0-9]*)
       local port=${NODE_PORTS[$((${name#node} - 1))]}
-      NODE_NAME="$name@127.0.0.1:$port" launch "$name" "$PY/gunicorn" -c deploy/gunicorn.conf.py \
+      NODE_NAME="$name@127.0.0.1:$port" GUNICORN_CONTROL_SOCKET="$RUN/$name.ctl" launch "$name" "$PY/gunicorn" -c deploy/gunicorn.conf.py \
         -b "127.0.0.1:$port" 'app:create_app()' ;;
     worker[0-9]*)
       NODE_NAME="$name" launch "$name" "$PY/celery" -A scheduler worker -n "$name@%h" --concurrency="${WORKER_CONCURRENCY:-2}" \
@@ -80,6 +80,7 @@ kill_one() {  # kill -9 the whole component (a crash): no cleanup, no graceful s
   local p; p=$(pid_of "$1")
   [ -n "$p" ] || die "$1 is not running"
   kill -KILL -- "-$p" 2>/dev/null || kill -KILL "$p"
+  for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
   say "killed $1 (process group $p) with SIGKILL"
 }
 
