@@ -21,12 +21,6 @@ def test_a_dead_workers_task_comes_back_within_minutes_not_an_hour():
     assert celery.conf.task_soft_time_limit < celery.conf.task_time_limit
 
 
-def test_beat_is_not_embedded_in_the_workers():
-    with open(os.path.join(os.path.dirname(__file__), "..", "scripts", "cluster.sh")) as f:
-        script = f.read()
-    assert " -B" not in script and "beat" in script
-
-
 @pytest.fixture
 def lock_name():
     name = f"crm:test-beat-lock:{uuid.uuid4().hex}"
