@@ -11,7 +11,7 @@ HEADER_USER_ID = "crm_user_id"
 @signals.setup_logging.connect
 def _json_logs(loglevel=None, **_kw):
     from app.common import json_logging
-    json_logging.configure(loglevel if isinstance(loglevel, str) else None)
+    json_logging.configure(loglevel)
 
 
 @signals.before_task_publish.connect

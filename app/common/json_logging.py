@@ -52,7 +52,8 @@ def json_handler(level=logging.INFO, stream=None):
 def configure(level=None):
     """Replace the root logger's handlers with one JSON handler on stdout (LOG_LEVEL, default INFO).
     Called by the gunicorn config, the Celery worker/beat (scheduler.celery_app) and `flask` commands that opt in."""
-    level = logging.getLevelName(level or os.environ.get("LOG_LEVEL", "INFO").upper())
+    if not isinstance(level, int):  # Celery passes its --loglevel as a number, gunicorn's hook nothing
+        level = logging.getLevelName(str(level or os.environ.get("LOG_LEVEL", "INFO")).upper())
     root = logging.getLogger()
     for h in list(root.handlers):
         root.removeHandler(h)
