@@ -154,3 +154,35 @@ def test_a_database_outage_answers_503_with_retry_after_and_one_log_line(dead_da
     ready = c.get("/health/ready")
     assert ready.status_code == 503 and ready.get_json()["down"] == ["database"]
     assert c.get("/health").status_code == 200  # alive: the process answers
+
+
+def test_the_database_going_away_mid_request_answers_503_with_the_users_id_logged(api, user, monkeypatch,
+                                                                                   json_lines):
+    """PostgreSQL restarting while a signed-in request runs: the request's query fails, and so does every later
+    one (the signed-in user, expired by the rollback, must not be re-read to write the log line)."""
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+    import app.customers.api as customers_api
+
+    c, h = api("manager1")
+    manager_id = user("manager1").id
+
+    class ServerClosed(Exception):
+        pass
+
+    def database_gone(*_a, **_kw):
+        raise OperationalError("SELECT ...", {}, ServerClosed("server closed the connection unexpectedly"),
+                               connection_invalidated=True)
+
+    def query_fails_then_database_gone(*_a, **_kw):
+        # Outside the test's savepoint the rollback of a failed transaction expires every loaded row
+        db_session.expire_all()
+        monkeypatch.setattr(Session, "execute", database_gone)
+        database_gone()
+    monkeypatch.setattr(customers_api, "find_customers", query_fails_then_database_gone)
+    resp = c.get("/api/v1/customers", headers={**h, "X-Request-Id": "pg-restart-1"})
+    monkeypatch.undo()
+    assert resp.status_code == 503 and resp.get_json()["code"] == "service_unavailable"
+    lines = [r for r in json_lines() if r["request_id"] == "pg-restart-1"]
+    assert [(r["logger"], r["level"], r["user_id"]) for r in lines] == [
+        ("crm.db", "WARNING", manager_id), ("crm.access", "INFO", manager_id)]

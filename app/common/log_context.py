@@ -20,8 +20,22 @@ def current_user_id():
     if uid is None:
         from flask import g, has_request_context
         user = g.get("_login_user") if has_request_context() else None
-        uid = getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None
+        uid = _identity(user)
     return uid
+
+
+def _identity(user):
+    # The primary key from the identity map, never `user.id`: after a rollback (a database error being answered)
+    # the row is expired and reading an attribute would query the database that just failed.
+    if user is None or getattr(user, "is_anonymous", True):
+        return None
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import NoInspectionAvailable
+    try:
+        identity = inspect(user).identity
+    except NoInspectionAvailable:
+        return None
+    return identity[0] if identity else None
 
 
 def sane_request_id(value):
