@@ -10,7 +10,7 @@ from app.db import db_session, make_engine
 
 # Domain packages; each may have views.py (bp), api.py (blp), cli.py (register(app)), seed.py (seed_demo(db)),
 # operations.py (service-task operations registered with processes.services at import).
-DOMAINS = ["auth", "admin", "catalog", "customers", "sales", "churn", "service", "reports", "inbox",
+DOMAINS = ["health", "auth", "admin", "catalog", "customers", "sales", "churn", "service", "reports", "inbox",
            "processes_ui", "api"]
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,8 @@ def create_app(config=None):
     from app import cli
     cli.register(app)
     _register_errors(app)
+    from app.common import db_errors; db_errors.init_app(app)  # noqa: E702  outage 503 / SQLite lock 409
+    from app.common import request_log; request_log.init_app(app)  # noqa: E702  X-Request-Id, access log line
     _register_template_helpers(app)
     from app.common import messages
     messages.install(app)  # one wording per rule in page forms and API schemas
@@ -140,20 +142,6 @@ def _register_errors(app):
         if _is_api():
             return problem(500, "internal_error", "Internal error")
         return render_template("error.html", status=500, message=_("Something went wrong; nothing was saved.")), 500
-
-    from sqlalchemy.exc import OperationalError
-
-    @app.errorhandler(OperationalError)
-    def _database_busy(exc):
-        # SQLite (the embedded default) refuses a second writer whose snapshot went stale: a conflict to retry,
-        # like PostgreSQL's row locks make it elsewhere. Any other database failure stays an internal error.
-        if "database is locked" not in str(exc):
-            return _server_error(exc)
-        db_session.rollback()
-        message = _("Someone else is changing the same data at this moment; nothing was saved. Try again.")
-        if _is_api():
-            return problem(409, "conflict", message)
-        return render_template("error.html", status=409, message=message), 409
 
     from flask_wtf.csrf import CSRFError
 

@@ -48,11 +48,14 @@ def fire_timers(max_instances=500):
 
 
 @celery.task(name="crm.churn_scan")
-def churn_scan():
-    """The weekly churn scan: one unit of work; a concurrent run skips what this one opened."""
+def churn_scan(user_id=None):
+    """The churn scan (weekly from beat, or queued by the API for `user_id`): one unit of work; a concurrent or
+    repeated run (a redelivery after a worker died) skips what another run opened."""
     from app.churn.scan_service import run_configured_scan
     with unit_of_work() as db:
-        return run_configured_scan(db).as_dict()
+        result = run_configured_scan(db, user_id=user_id).as_dict()
+    log.info("churn scan: %(created)s new cases of %(candidates)s candidates (cutoff %(cutoff)s)", result)
+    return result
 
 
 @celery.task(name="crm.purge_idempotency")

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from app.churn.models import ChurnCase
 from app.churn.scan_service import cutoff_for, run_scan
 from processes.models import HumanTask, ProcessInstance
+from celery_support import celery_eager  # noqa: F401  (fixture)
 from test_churn_data import SCAN_AT_UTC, churn_model, clock_at, make_customer, open_tasks  # noqa: F401  (fixtures)
 
 
@@ -76,16 +77,24 @@ def test_a_second_scan_adds_nothing(db, user, clock_at, churn_model):
     assert db.scalar(select(func.count(HumanTask.id))) == tasks
 
 
-def test_admin_runs_the_scan_from_the_api_and_others_may_not(db, api, user, clock_at, churn_model):
+def test_admin_queues_the_scan_from_the_api_follows_it_and_others_may_not(db, api, user, clock_at, churn_model,
+                                                                           celery_eager):
     clock_at(SCAN_AT_UTC)
     _dataset(db, user)
     c, h = api("manager1")
     assert c.post("/api/v1/churn-cases/scan", headers=h).status_code == 403
     c, h = api("admin")
     resp = c.post("/api/v1/churn-cases/scan", headers=h)
-    assert resp.status_code == 200
-    assert resp.get_json() == {"cutoff": "2029-07-05", "candidates": 3, "created": 3, "skipped": 0}
-    assert c.post("/api/v1/churn-cases/scan", headers=h).get_json()["created"] == 0
+    assert resp.status_code == 202
+    body = resp.get_json()
+    assert resp.headers["Location"] == body["href"] == f"/api/v1/churn-cases/scans/{body['id']}"
+    followed = c.get(resp.headers["Location"], headers=h).get_json()  # the worker (here: eager) has run it
+    assert followed["status"] == "done"
+    assert followed["result"] == {"cutoff": "2029-07-05", "candidates": 3, "created": 3, "skipped": 0}
+    assert db.scalar(select(func.count(ChurnCase.id)).where(ChurnCase.status == "warning")) == 3
+    again = c.post("/api/v1/churn-cases/scan", headers=h).get_json()
+    assert c.get(again["href"], headers=h).get_json()["result"]["created"] == 0
+    assert c.get(again["href"], headers=api("manager1")[1]).status_code == 403
 
 
 def test_admin_runs_the_scan_from_the_list_page(db, login, user, clock_at, churn_model):

@@ -136,14 +136,6 @@ def set_language(code):
     return resp
 
 
-@bp.route("/health")
-@public
-def health():
-    from sqlalchemy import text
-    db_session.execute(text("SELECT 1"))
-    return {"status": "ok"}
-
-
 @bp.route("/")
 @public
 def home():

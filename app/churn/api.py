@@ -6,7 +6,6 @@ from marshmallow import Schema, fields, validate
 from app.auth.guard import requires
 from app.churn import service
 from app.churn.models import CHURN_STATUSES
-from app.churn.scan_service import run_configured_scan
 from app.common.ints import DbInteger
 from app.common.listing import paginate
 from app.db import db_session
@@ -55,11 +54,20 @@ class ChurnConfirmIn(Schema):
     reason = fields.String(required=True, metadata={"description": "why the customer was lost"})
 
 
-class ChurnScanOut(Schema):
-    cutoff = fields.Date(metadata={"description": "customers whose last order is before this date were checked"})
+class ChurnScanResult(Schema):
+    cutoff = fields.String(metadata={"format": "date",
+                                     "description": "customers whose last order is before this date were checked"})
     candidates = fields.Integer()
     created = fields.Integer()
     skipped = fields.Integer(metadata={"description": "customers a concurrent scan warned first"})
+
+
+class ChurnScanOut(Schema):
+    id = fields.String(metadata={"description": "the scan's id (its Celery task id)"})
+    status = fields.String(metadata={"enum": ["queued", "running", "done", "failed"]})
+    href = fields.String(metadata={"description": "where to follow the scan"})
+    result = fields.Nested(ChurnScanResult, allow_none=True)
+    error = fields.String(allow_none=True)
 
 
 
@@ -105,10 +113,38 @@ def confirm(body, case_id):
 
 
 @blp.route("/scan", methods=["POST"])
-@blp.response(200, ChurnScanOut)
+@blp.response(202, ChurnScanOut, headers={"Location": {"description": "the scan to follow",
+                                                         "schema": {"type": "string"}}})
 @requires("churn.scan")
 def scan():
-    """Run the churn scan now (it also runs every Saturday 02:00); never creates duplicate cases."""
-    result = run_configured_scan(db_session, user_id=current_user.id)
-    db_session.commit()
-    return {**result.as_dict(), "cutoff": result.cutoff}
+    """Queue the churn scan now (it also runs every Saturday 02:00): 202 with the scan to follow (Location, href).
+    A worker runs it with late acknowledgement, so a worker dying mid-scan hands it to another; it never creates
+    duplicate cases."""
+    from scheduler.tasks import churn_scan
+    task_id = churn_scan.apply_async(kwargs={"user_id": current_user.id}).id
+    body = _scan_status(task_id)
+    return body, 202, {"Location": body["href"]}
+
+
+@blp.route("/scans/<scan_id>")
+@blp.response(200, ChurnScanOut)
+@requires("churn.scan")
+def scan_status(scan_id):
+    """A queued scan: queued, running, done (with its counts) or failed. Results are kept for a day; an unknown
+    id reads as queued."""
+    return _scan_status(scan_id)
+
+
+_SCAN_STATES = {"PENDING": "queued", "RECEIVED": "queued", "STARTED": "running", "RETRY": "queued",
+                "SUCCESS": "done", "FAILURE": "failed", "REVOKED": "failed"}
+
+
+def _scan_status(task_id):
+    from flask import url_for
+    from scheduler.celery_app import celery
+    result = celery.AsyncResult(task_id)
+    status = _SCAN_STATES.get(result.state, "queued")
+    value = result.result
+    return {"id": task_id, "status": status, "href": url_for("api_churn.scan_status", scan_id=task_id),
+            "result": value if status == "done" else None,
+            "error": f"{type(value).__name__}: {value}" if status == "failed" else None}

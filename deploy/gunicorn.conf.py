@@ -1,0 +1,37 @@
+"""Gunicorn settings of one app node (scripts/cluster.sh starts two behind nginx).
+
+Production users change: GUNICORN_WORKERS (processes; ≈ CPU cores), GUNICORN_THREADS (threads per process),
+GUNICORN_TIMEOUT (a request running longer is killed) and GUNICORN_GRACEFUL_TIMEOUT (how long SIGTERM waits for
+in-flight requests). The bind address comes from the command line (-b) or GUNICORN_BIND."""
+import os
+
+bind = [os.environ.get("GUNICORN_BIND", "127.0.0.1:8081")]
+workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
+# Threads: a request waiting on PostgreSQL does not hold a whole process; SQLAlchemy sessions are per thread.
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+# SIGTERM: stop accepting, let in-flight requests finish for up to this long, then exit.
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+# Longer than nginx's upstream keepalive_timeout, so nginx never reuses a connection gunicorn just closed.
+keepalive = 75
+# The app writes its own JSON access line (app.common.request_log); gunicorn's would duplicate it.
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info")
+proc_name = os.environ.get("NODE_NAME", "crm")
+# gunicorn's control socket defaults to one path per user: nodes on one machine would share it. One per node
+# (GUNICORN_CONTROL_SOCKET, scripts/cluster.sh puts it in instance/cluster/), or none.
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+else:
+    control_socket_disable = True
+# Each worker opens its own database pool: no connection is shared across a fork.
+preload_app = False
+# Fail a request that nginx forwarded with a body larger than this early (imports are spreadsheets).
+limit_request_field_size = 16384
+
+
+def post_fork(_server, _worker):
+    from app.common import json_logging
+    json_logging.configure()
