@@ -35,5 +35,6 @@ def test_contribution_and_dashboard_charts_draw_without_script_errors(page, live
     page.goto(f"{live_server}/reports/composition")
     page.wait_for_selector("div[id^=chart-] canvas", state="attached")
     page.goto(f"{live_server}/reports/dashboards")
-    assert page.locator("div[id^=chart-]").count() == 2
+    # the churn chart by status (a prepared document); the funnel needs opportunities (tests/test_dashboard_charts.py)
+    assert page.locator("div[id^=chart-]").count() == 1
     page.wait_for_selector("div[id^=chart-] canvas", state="attached")
