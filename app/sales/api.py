@@ -15,6 +15,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from app.auth.guard import requires
+from app.common.dates import FilterDate
 from app.common.ints import DbInteger
 from app.common.listing import paginate
 from app.customers.models import Customer
@@ -75,8 +76,8 @@ class OpportunityQuery(PageArgs):
     contact = fields.String()
     status = fields.String(validate=validate.OneOf(OPPORTUNITY_STATUSES))
     assignee_id = DbInteger()
-    created_from = fields.Date(metadata={"description": "Created on or after this day (company time zone)"})
-    created_to = fields.Date(metadata={"description": "Created on or before this day (company time zone)"})
+    created_from = FilterDate(metadata={"description": "Created on or after this day (company time zone)"})
+    created_to = FilterDate(metadata={"description": "Created on or before this day (company time zone)"})
 
 
 class AssignIn(Schema):

@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from app.auth.guard import requires
+from app.common.dates import FilterDate
 from app.common.ints import DbInteger
 from app.common.listing import paginate
 from app.db import db_session
@@ -57,8 +58,8 @@ class ServiceRequestQuery(PageArgs):
     customer = fields.String(metadata={"description": "customer name fragment or number"})
     status = fields.String(validate=validate.OneOf(SERVICE_STATUSES))
     assignee_id = DbInteger()
-    created_from = fields.Date()
-    created_to = fields.Date()
+    created_from = FilterDate()
+    created_to = FilterDate()
 
 
 class ServiceRequestIn(Schema):
