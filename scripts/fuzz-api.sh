@@ -5,6 +5,10 @@
 # changes the app's data (it creates, edits and deletes records): use a demo database. schemathesis lives in its
 # own venv (.venv-fuzz) so the app's pinned packages stay as they are. /auth, /users and /roles are left out of
 # the per-role runs (a fuzzed logout or a disabled admin would end the run's own session) and fuzzed once as admin.
+# Sign-ins are throttled per client address (LOGIN_LIMIT_PER_ADDRESS, app/config.py): every request of the run
+# comes from 127.0.0.1, so start the app under fuzz with a raised limit or the token requests may answer 429, e.g.
+#   CRM_DEMO=1 LOGIN_LIMIT_PER_ADDRESS='10000 per 15 minutes' LOGIN_LIMIT_PER_USER='10000 per 15 minutes' \
+#     DATABASE_URL=sqlite:////tmp/fuzz/crm.sqlite .venv/bin/flask --app app run -p 5200
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BASE=${1:-http://127.0.0.1:5000}

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.auth.guard import sees_all
+from app.common.dates import FILTER_DAY_MAX, FILTER_DAY_MIN, in_filter_range
 from app.common.errors import ValidationFailed
 from app.common.listing import EXPORT_LIMIT, Page, paginate
 from app.reports import queries
@@ -54,9 +55,13 @@ def _date(args, name):
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise ValidationFailed({name: [str(_l("Enter a date as YYYY-MM-DD."))]})
+    if not in_filter_range(day):  # the inclusive end day + 1 would overflow at date.max
+        raise ValidationFailed({name: [str(_l("Must be between %(lo)s and %(hi)s.", lo=FILTER_DAY_MIN,
+                                              hi=FILTER_DAY_MAX))]})
+    return day
 
 
 def contribution(db, user, args, page=None):

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from app.auth.guard import requires
 from app.common.date_range import range_rule
+from app.common.dates import FilterDate
 from app.common.ints import DbInteger
 from app.common.listing import paginate
 from app.customers.models import Customer
@@ -76,8 +77,8 @@ class OpportunityQuery(PageArgs):
     contact = fields.String()
     status = fields.String(validate=validate.OneOf(OPPORTUNITY_STATUSES))
     assignee_id = DbInteger()
-    created_from = fields.Date(metadata={"description": "Created on or after this day (company time zone)"})
-    created_to = fields.Date(metadata={"description": "Created on or before this day (company time zone)"})
+    created_from = FilterDate(metadata={"description": "Created on or after this day (company time zone)"})
+    created_to = FilterDate(metadata={"description": "Created on or before this day (company time zone)"})
     _range = range_rule(("created_from", "created_to"))
 
 

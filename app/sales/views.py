@@ -10,6 +10,7 @@ from wtforms import SelectChoice
 
 from app.auth.guard import requires, sees_all
 from app.auth.models import User
+from app.common.dates import day_range_message, in_filter_range
 from app.common.errors import Conflict, Forbidden, ServiceError, ValidationFailed
 from app.common.listing import page_args, paginate, wants_export, xlsx_response
 from app.common.ui import local_time
@@ -68,10 +69,14 @@ def _parse_filter_date(field):
     if not field.data or field.errors:  # an impossible range: said beside the field, left out of the query
         return None
     try:
-        return date.fromisoformat(field.data.strip())
+        day = date.fromisoformat(field.data.strip())
     except ValueError:
         field.errors = [_("Enter a date (YYYY-MM-DD).")]
         return None
+    if not in_filter_range(day):  # its midnight in UTC, or the next one, would overflow at the calendar's edges
+        field.errors = [day_range_message()]
+        return None
+    return day
 
 
 def _filters(form):

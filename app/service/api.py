@@ -10,6 +10,7 @@ from marshmallow import Schema, fields, validate
 
 from app.auth.guard import requires
 from app.common.date_range import range_rule
+from app.common.dates import FilterDate
 from app.common.ints import DbInteger
 from app.common.listing import paginate
 from app.db import db_session
@@ -58,8 +59,8 @@ class ServiceRequestQuery(PageArgs):
     customer = fields.String(metadata={"description": "customer name fragment or number"})
     status = fields.String(validate=validate.OneOf(SERVICE_STATUSES))
     assignee_id = DbInteger()
-    created_from = fields.Date()
-    created_to = fields.Date()
+    created_from = FilterDate()
+    created_to = FilterDate()
     _range = range_rule(("created_from", "created_to"))
 
 

@@ -5,6 +5,7 @@ from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.common.date_range import NotBefore
+from app.common.dates import FilterDayRange
 from app.service.actions import HANDLING_MAX, RESULT_MAX
 from app.service.service import REQUEST_MAX, SUMMARY_MAX
 
@@ -39,6 +40,6 @@ class ArchiveFilter(FlaskForm):
     customer = StringField(_l("Customer"), validators=[Optional(), Length(max=100)])
     summary = StringField(_l("Summary"), validators=[Optional(), Length(max=200)])
     type = SelectField(_l("Service type"), validators=[Optional()])
-    created_from = DateField(_l("Created from"), validators=[Optional()])
-    created_to = DateField(_l("Created to"), validators=[Optional(), NotBefore("created_from")])
+    created_from = DateField(_l("Created from"), validators=[Optional(), FilterDayRange()])
+    created_to = DateField(_l("Created to"), validators=[Optional(), FilterDayRange(), NotBefore("created_from")])
     status = SelectField(_l("Status"), validators=[Optional()])
