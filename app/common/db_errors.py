@@ -7,7 +7,7 @@ import logging
 
 from flask import render_template, request
 from flask_babel import gettext as _
-from markupsafe import escape
+from html import escape
 from werkzeug.exceptions import InternalServerError
 from sqlalchemy.exc import DBAPIError, TimeoutError as PoolTimeout
 
