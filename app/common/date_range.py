@@ -10,7 +10,7 @@ from wtforms.validators import StopValidation
 MESSAGE = _l("The end date is before the start date.")
 
 
-def _as_date(value):
+def as_date(value):
     """A date, or None for an empty or malformed value (a malformed one gets its own message from its field)."""
     if isinstance(value, date):
         return value
@@ -23,7 +23,7 @@ def _as_date(value):
 
 
 def impossible(start, end) -> bool:
-    start, end = _as_date(start), _as_date(end)
+    start, end = as_date(start), as_date(end)
     return start is not None and end is not None and start > end
 
 

@@ -3,11 +3,11 @@
 Plan items are domain actions, not task completions: they are allowed while the process waits at `develop`, and
 only for the manager it is assigned to. Every change is written to the opportunity's audit trail (its history).
 """
-from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.common.date_range import as_date
 from app.common.errors import Forbidden, NotFound, ValidationFailed
 from app.common.ui import local_day
 from app.sales.models import PlanItem
@@ -19,23 +19,12 @@ RESULT_MAX = 500
 _UNSET = object()
 
 
-def _parse_date(value):
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str) and value.strip():
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    return None
-
-
 def clean_item(*, item_date=_UNSET, todo=_UNSET, result=_UNSET, not_before=None):
     """Validate the given plan-item fields (those left unset are not touched); raises ValidationFailed.
     `not_before`: the earliest date a plan item may have (the opportunity's creation day)."""
     errors, out = {}, {}
     if item_date is not _UNSET:
-        parsed = _parse_date(item_date)
+        parsed = as_date(item_date)
         if parsed is None:
             errors["date"] = [_("Enter a date (YYYY-MM-DD).")]
         elif not_before is not None and parsed < not_before:
