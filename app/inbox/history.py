@@ -20,6 +20,20 @@ from processes.models import ProcessDefinition, ProcessEvent, ProcessInstance
 
 # What the engine itself writes into history rows: an error's message, a cancellation's reason.
 # A reassignment (customer transfer) names the people it moved the task between.
+# The engine's event codes (processes/) in words; a domain's history may reword some (app/service/history.py).
+EVENT_LABELS = {
+    "started": _l("Process started"),
+    "task_completed": _l("Step completed"),
+    "step": _l("Automatic step"),
+    "timer_fired": _l("Timer fired"),
+    "completed": _l("Process finished"),
+    "cancelled": _l("Process cancelled"),
+    "error": _l("Process error"),
+    "retried": _l("Process retried"),
+    "task_reassigned": _l("Handed over"),
+    "migrated": _l("Moved to another model version"),
+}
+
 COMMON_LABELS = {"message": _l("Message"), "reason": _l("Reason"), "from": _l("Handed over from"),
                  "to": _l("Handed over to")}
 COMMON_USERS = {"from", "to"}

@@ -16,18 +16,7 @@ from app.sales.labels import AUDIT_LABELS, OUTCOME_LABELS, TASK_NAMES
 from app.sales.process import KEY
 from processes import api as engine
 
-EVENT_LABELS = {  # processes/ event codes
-    "started": _l("Process started"),
-    "task_completed": _l("Step completed"),
-    "step": _l("Automatic step"),
-    "timer_fired": _l("Timer fired"),
-    "completed": _l("Process finished"),
-    "cancelled": _l("Process cancelled"),
-    "error": _l("Process error"),
-    "retried": _l("Process retried"),
-    "task_reassigned": _l("Handed over"),
-    "migrated": _l("Moved to another model version"),
-}
+EVENT_LABELS = words.EVENT_LABELS
 
 FIELD_LABELS = {
     "assignee_id": _l("Assignee"), "outcome": _l("Outcome"), "approved": _l("Approved"), "date": _l("Date"),

@@ -8,17 +8,13 @@ from app.inbox import history as words
 from app.service.process import KEY, open_tasks
 from processes import api as engine
 
-EVENT_LABELS = {
+EVENT_LABELS = {  # the engine's words, a few in the service desk's own
+    **words.EVENT_LABELS,
     "started": _l("Recorded, process started"),
-    "task_completed": _l("Step completed"),
-    "step": _l("Automatic step"),
     "timer_fired": _l("Time limit passed"),
-    "completed": _l("Process finished"),
     "cancelled": _l("Cancelled"),
     "error": _l("Error"),
     "retried": _l("Retried"),
-    "task_reassigned": _l("Handed over"),
-    "migrated": _l("Moved to another model version"),
 }
 
 STEP_LABELS = {
