@@ -31,7 +31,11 @@ celery.conf.update(
     task_time_limit=TASK_TIME_LIMIT,
     task_soft_time_limit=max(TASK_TIME_LIMIT - 30, TASK_TIME_LIMIT // 2),
     broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT},
-    result_backend_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT},
+    # A Redis result store that is down fails within about a second (Celery's default retries for ~20 s, which
+    # would hold a web request and then answer 500 instead of the 503 the edge gives a broker outage).
+    result_backend_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT,
+                                      "retry_policy": {"max_retries": 3, "interval_start": 0,
+                                                       "interval_step": 0.3, "interval_max": 0.5}},
     worker_prefetch_multiplier=1,
     broker_connection_retry_on_startup=True,
     worker_hijack_root_logger=False,  # JSON lines on stdout instead (setup_logging below)

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from app.churn.models import ChurnCase
 from app.churn.scan_service import cutoff_for, run_scan
 from processes.models import HumanTask, ProcessInstance
-from celery_support import celery_eager  # noqa: F401  (fixture)
+from celery_support import celery_configured, celery_eager  # noqa: F401  (fixtures)
 from test_churn_data import SCAN_AT_UTC, churn_model, clock_at, make_customer, open_tasks  # noqa: F401  (fixtures)
 
 
@@ -129,3 +129,30 @@ def test_demo_seed_warns_silent_customers_once_and_handles_two(app, db, churn_mo
         churn_seed.seed_demo(db)
         assert sorted(db.scalars(select(ChurnCase.status))) == statuses
     assert statuses.count("postponed") == 1 and statuses.count("confirmed") == 1 and statuses.count("warning") > 5
+
+
+def test_a_queued_scan_reads_as_queued_until_a_worker_takes_it_and_an_unknown_id_is_404(db, api, user,
+                                                                                           celery_configured):
+    # A broker with no worker behind it: the scan stays queued, and its link says so.
+    celery_configured(task_always_eager=False, broker_url="memory://", result_backend="cache+memory://")
+    c, h = api("admin")
+    resp = c.post("/api/v1/churn-cases/scan", headers=h)
+    assert resp.status_code == 202
+    followed = c.get(resp.headers["Location"], headers=h)
+    assert followed.status_code == 200 and followed.get_json()["status"] == "queued"
+    unknown = c.get("/api/v1/churn-cases/scans/0f9e3c4a-0000-4000-8000-000000000000", headers=h)
+    assert unknown.status_code == 404
+    assert unknown.get_json()["code"] == "not_found"
+
+
+def test_queueing_a_scan_while_the_broker_is_down_answers_503_with_retry_after(db, api, user, celery_configured):
+    # Nothing listens on port 1: the broker and its result store are down.
+    celery_configured(task_always_eager=False, broker_url="redis://127.0.0.1:1/0",
+                      result_backend="redis://127.0.0.1:1/0")
+    c, h = api("admin")
+    resp = c.post("/api/v1/churn-cases/scan", headers=h)
+    assert resp.status_code == 503
+    assert resp.headers["Retry-After"]
+    assert resp.get_json()["code"] == "service_unavailable"
+    assert c.get("/api/v1/churn-cases/scans/0f9e3c4a-0000-4000-8000-000000000000",
+                 headers=h).status_code == 503

@@ -1,4 +1,7 @@
 """/api/v1/churn-cases: query, read with measures, the manager's decisions and the on-demand scan."""
+import uuid
+
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -10,6 +13,7 @@ from app.common.ints import DbInteger
 from app.common.listing import paginate
 from app.db import db_session
 from app.common.api_schemas import PageArgs, PageOut
+from app.common.errors import NotFound
 
 blp = Blueprint("api_churn", __name__, url_prefix="/api/v1/churn-cases",
                 description="Customer churn cases (客户流失管理)")
@@ -121,7 +125,12 @@ def scan():
     A worker runs it with late acknowledgement, so a worker dying mid-scan hands it to another; it never creates
     duplicate cases."""
     from scheduler.tasks import churn_scan
-    task_id = churn_scan.apply_async(kwargs={"user_id": current_user.id}).id
+    from scheduler.celery_app import celery
+    task_id = str(uuid.uuid4())
+    # Recorded before it is sent, so the link answers "queued" at once and an id never issued answers 404
+    # (Celery reads any id it has no record of as PENDING). A broker that is down fails here: 503, nothing queued.
+    celery.backend.store_result(task_id, None, QUEUED)
+    churn_scan.apply_async(kwargs={"user_id": current_user.id}, task_id=task_id)
     body = _scan_status(task_id)
     return body, 202, {"Location": body["href"]}
 
@@ -130,12 +139,16 @@ def scan():
 @blp.response(200, ChurnScanOut)
 @requires("churn.scan")
 def scan_status(scan_id):
-    """A queued scan: queued, running, done (with its counts) or failed. Results are kept for a day; an unknown
-    id reads as queued."""
-    return _scan_status(scan_id)
+    """A queued scan: queued, running, done (with its counts) or failed. Results are kept for a day; an id that
+    was never issued, or is older than that, answers 404."""
+    body = _scan_status(scan_id)
+    if body is None:
+        raise NotFound(_("No such scan (results are kept for a day)."))
+    return body
 
 
-_SCAN_STATES = {"PENDING": "queued", "RECEIVED": "queued", "STARTED": "running", "RETRY": "queued",
+QUEUED = "QUEUED"  # our own state: sent, not yet received by a worker
+_SCAN_STATES = {QUEUED: "queued", "RECEIVED": "queued", "STARTED": "running", "RETRY": "queued",
                 "SUCCESS": "done", "FAILURE": "failed", "REVOKED": "failed"}
 
 
@@ -143,6 +156,8 @@ def _scan_status(task_id):
     from flask import url_for
     from scheduler.celery_app import celery
     result = celery.AsyncResult(task_id)
+    if result.state == "PENDING":
+        return None
     status = _SCAN_STATES.get(result.state, "queued")
     value = result.result
     return {"id": task_id, "status": status, "href": url_for("api_churn.scan_status", scan_id=task_id),

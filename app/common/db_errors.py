@@ -1,5 +1,5 @@
-"""Database failures at the edge: an outage answers 503 with Retry-After (the client retries; nothing was saved),
-SQLite's "database is locked" a 409 conflict, anything else stays an internal error.
+"""Database and broker failures at the edge: an outage answers 503 with Retry-After (the client retries; nothing
+was saved), SQLite's "database is locked" a 409 conflict, anything else stays an internal error.
 
 An outage is logged as one warning line per request (no traceback): while the database restarts every request
 fails the same way, and a stack per request would bury the one line that says what happened."""
@@ -58,6 +58,18 @@ def init_app(app):
             raise exc
         return internal_error(exc)
 
+    # The broker (queueing the churn scan, reading its state): Kombu wraps a refused connection in its
+    # OperationalError; the Redis result backend raises Redis' own connection errors.
+    from kombu.exceptions import OperationalError as BrokerError
+    broker_errors = [BrokerError]
+    try:
+        import redis
+        broker_errors += [redis.exceptions.ConnectionError, redis.exceptions.TimeoutError]
+    except ImportError:  # pragma: no cover  (redis is in requirements; a broker without it raises Kombu's)
+        pass
+    for error in broker_errors:
+        app.register_error_handler(error, lambda exc: outage_response(exc, what="broker"))
+
 
 def _rollback_quietly():
     try:
@@ -66,8 +78,8 @@ def _rollback_quietly():
         db_session.remove()
 
 
-def outage_response(exc):
-    log.warning("database unavailable: %s: %s", type(exc).__name__, _first_line(exc),
+def outage_response(exc, what="database"):
+    log.warning("%s unavailable: %s: %s", what, type(exc).__name__, _first_line(exc),
                 extra={"code": "service_unavailable"})
     message = _("The service is unavailable for a moment; nothing was saved. Try again in a few seconds.")
     if request.path.startswith("/api/"):
