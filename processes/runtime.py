@@ -114,13 +114,14 @@ def _complete(db, task_id, *, actor, data, trusted, check=None, step=None):
             check(task)
         instance, definition, rows, _before = found
     else:
-        key, business_key, bpmn_id = step
+        key, business_key, wanted = step
+        bpmn_id = "/".join(wanted)
         found = lock_for_step(db, process_key=key, business_key=business_key)
         if found is None:
             raise WrongStep(f"no running '{key}' process for {business_key}", current_steps=[])
         instance, definition, rows, before = found
-        match = [t for t in rows if t.bpmn_id == bpmn_id]
-        if not match and before and any(b == bpmn_id for _id, b in before):
+        match = sorted((t for t in rows if t.bpmn_id in wanted), key=lambda t: wanted.index(t.bpmn_id))
+        if not match and before and any(b in wanted for _id, b in before):
             # The step was open when this action started: someone else took it first.
             raise ConcurrentUpdate(f"step '{bpmn_id}' was completed by someone else meanwhile")
         if not match:
@@ -184,8 +185,11 @@ def current_steps(db, *, key, business_key) -> list[dict]:
 
 
 def complete_step(db, *, key, business_key, bpmn_id, actor, data=None) -> ProcessInstance:
-    """A domain action = completing user task `bpmn_id` of the record's instance; WrongStep (409) otherwise."""
-    return _complete(db, None, actor=actor, data=data or {}, trusted=True, step=(key, business_key, bpmn_id))
+    """A domain action = completing user task `bpmn_id` of the record's instance; WrongStep (409) otherwise.
+    `bpmn_id` may list alternatives (a step and its escalated copy): the first of them that is open is completed,
+    decided under the instance lock. The open steps afterwards are on the result's `open_steps`."""
+    wanted = (bpmn_id,) if isinstance(bpmn_id, str) else tuple(bpmn_id)
+    return _complete(db, None, actor=actor, data=data or {}, trusted=True, step=(key, business_key, wanted))
 
 
 def cancel_process(db, *, key, business_key, user_id=None, reason=None):

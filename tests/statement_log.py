@@ -6,7 +6,7 @@ from sqlalchemy import event
 
 
 _WS = re.compile(r"\s+")
-_AUTH = re.compile(r"\b(user_session|remember_token|user_account|role_right)\b")
+_AUTH = re.compile(r"\b(user_session|remember_token)\b")
 _CONTROL = re.compile(r"\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK|COMMIT|BEGIN)\b")
 _BEGIN = re.compile(r"\s*(SAVEPOINT|BEGIN)\b")
 _END = re.compile(r"\s*(RELEASE SAVEPOINT|ROLLBACK|COMMIT)\b")
@@ -18,6 +18,10 @@ class Statements(list):
 
     def matching(self, *words):
         return [s for s in self if all(w.lower() in s.lower() for w in words)]
+
+    def without_control(self):
+        """The statements without transaction control (BEGIN, SAVEPOINT, COMMIT, ...)."""
+        return Statements(s for s in self if not _CONTROL.match(s))
 
     def split(self):
         """(authentication, work): the statements that resolve the session, the user and the rights at the start of
@@ -37,16 +41,27 @@ class Statements(list):
         return auth, work
 
 
+# The savepoints the test session puts around each request; in service these are the BEGIN/COMMIT the driver
+# sends on its own.
+_TEST_SAVEPOINTS = re.compile(r"\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)\b")
+
+
 @contextlib.contextmanager
-def counting(engine):
+def counting(engine, *, without_test_savepoints=False):
     """Every statement sent on `engine` (any connection) while the block runs, in order."""
     seen = Statements()
 
     def before(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
+        if not (without_test_savepoints and _TEST_SAVEPOINTS.match(statement)):
+            seen.append(statement)
 
     event.listen(engine, "before_cursor_execute", before)
     try:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", before)
+
+
+def counted(engine):
+    """The statements of the code under test: `counting` without the test session's savepoints."""
+    return counting(engine, without_test_savepoints=True)

@@ -199,8 +199,8 @@ def test_builtin_role_shows_its_translated_name_and_keeps_its_label(login, db):
 
 def test_role_rename_api_bad_input(api, db):
     c, h = api("admin")
-    role = _role(db, "executive")
+    role_id = _role(db, "executive").id  # the requests share the test's session and close it: keep the id
     for body in ({"name": ""}, {"name": "x" * 61}, {}, {"name": "ok", "code": "changed"}):
-        resp = c.patch(f"/api/v1/roles/{role.id}", json=body, headers=h)
+        resp = c.patch(f"/api/v1/roles/{role_id}", json=body, headers=h)
         assert resp.status_code == 422, body
     assert _role(db, "executive").name == "Executive"

@@ -6,7 +6,7 @@ is the difference to a request that passes the same guard and draws the same fra
 (the report index page; an unknown report through the API)."""
 import pytest
 
-from sql_count import counted
+from statement_log import counted
 from test_churn_data import SCAN_AT_UTC, churn_model, clock_at  # noqa: F401  (fixtures)
 from test_churn_scan import _dataset
 from test_reports import data  # noqa: F401  (fixture)

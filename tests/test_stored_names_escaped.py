@@ -79,22 +79,23 @@ def test_built_in_roles_show_their_translated_name_until_renamed(db, login):
 
 def test_a_role_name_must_be_printable_text_of_bounded_length(db, login, api):
     role = _role(db, "executive")
+    role_id, codes = role.id, [r.code for r in role.rights]  # the requests share the test's session and close it
     admin = login("admin")
     for bad in ("高管\x1b[31m", "高管\u202e", "a\nb", "x" * 61):
-        resp = admin.post(f"/admin/roles/{role.id}", data={"name": bad, "rights": [r.code for r in role.rights]})
+        resp = admin.post(f"/admin/roles/{role_id}", data={"name": bad, "rights": codes})
         assert resp.status_code == 422, repr(bad)
         assert 'class="field has-error"' in resp.get_data(as_text=True)
     resp = admin.post("/admin/roles/new", data={"code": "night_shift", "name": "夜班\x00"})
     assert resp.status_code in (400, 422)
     client, headers = api("admin")
-    resp = client.patch(f"/api/v1/roles/{role.id}", headers=headers, json={"name": "高管\u0007"})
+    resp = client.patch(f"/api/v1/roles/{role_id}", headers=headers, json={"name": "高管\u0007"})
     assert resp.status_code == 422 and "name" in resp.get_json()["errors"]
     resp = client.post("/api/v1/roles", headers=headers, json={"code": "night_shift", "name": "夜\u2028班"})
     assert resp.status_code == 422 and "name" in resp.get_json()["errors"]
     db.expire_all()
     assert _role(db, "executive").name == "Executive"
     # markup characters are text like any other: accepted, and escaped wherever shown
-    resp = client.patch(f"/api/v1/roles/{role.id}", headers=headers, json={"name": "<b>高管</b> & 董事"})
+    resp = client.patch(f"/api/v1/roles/{role_id}", headers=headers, json={"name": "<b>高管</b> & 董事"})
     assert resp.status_code == 200 and resp.get_json()["name"] == "<b>高管</b> & 董事"
 
 

@@ -6,6 +6,7 @@ import re
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from app.admin.audit import audit
 from app.admin.grants import grant_errors
@@ -22,7 +23,8 @@ NAME_MAX = 60
 def list_roles(db):
     """[(role, number of users holding it)] in code order."""
     counts = dict(db.execute(select(User.role_id, func.count()).group_by(User.role_id)).all())
-    return [(role, counts.get(role.id, 0)) for role in db.scalars(select(Role).order_by(Role.id))]
+    roles = db.scalars(select(Role).options(selectinload(Role.rights)).order_by(Role.id))
+    return [(role, counts.get(role.id, 0)) for role in roles]
 
 
 def get_role(db, role_id) -> Role:

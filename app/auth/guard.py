@@ -76,12 +76,21 @@ def _resolve(raw):
     try:
         _row, user = auth_service.resolve_session(db_session, raw,
                                                   idle_minutes=current_app.config["SESSION_IDLE_MINUTES"])
-        db_session.commit()
+        if db_session.dirty or _sqlite():
+            # PostgreSQL: a commit only when the idle clock moved (once a minute), the read needs none.
+            # SQLite: always end the read; a write later in the request would otherwise have to upgrade this read
+            # snapshot, which fails at once (no lock wait) whenever another writer committed in between.
+            db_session.commit()
         return user
     except auth_service.SessionEnded as ended:
-        db_session.commit()  # keeps the idle/disabled end mark
+        if db_session.dirty:
+            db_session.commit()  # keeps the idle/disabled end mark
         g.auth_end_reason = ended.reason
         return None
+
+
+def _sqlite():
+    return db_session.get_bind().dialect.name == "sqlite"
 
 
 def _from_remember_cookie(req, *, sign_in):

@@ -27,7 +27,9 @@ class Role(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(60))
-    rights: Mapped[list[Right]] = relationship(secondary=role_right, lazy="selectin")
+    # Loaded when read: a request's own rights come with its session (auth.service.resolve_session), and loading
+    # a user (an assignee, a record's manager) should not read their role's rights as well.
+    rights: Mapped[list[Right]] = relationship(secondary=role_right)
 
     @property
     def label(self) -> str:
@@ -68,7 +70,13 @@ class User(Base):
 
     @property
     def right_codes(self) -> frozenset:
-        return frozenset(r.code for r in self.role.rights)
+        # Read with the session when the request signed in (auth.service.resolve_session), else from the role.
+        codes = self.__dict__.get("_right_codes")
+        return codes if codes is not None else frozenset(r.code for r in self.role.rights)
+
+    def use_right_codes(self, codes):
+        """The user's right codes as read for this request; not a mapped attribute, so it survives a commit."""
+        self.__dict__["_right_codes"] = frozenset(codes)
 
     def can(self, right: str) -> bool:
         return right in self.right_codes

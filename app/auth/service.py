@@ -3,10 +3,11 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 
 from app.auth import login_lock, passwords
-from app.auth.models import RememberToken, Role, User, UserSession
+from app.auth.models import RememberToken, Role, User, UserSession, role_right
 from processes.clock import utcnow
 
 
@@ -79,19 +80,27 @@ def end_sessions(db, user_id, *, reason):
 
 
 def resolve_session(db, raw, *, idle_minutes, touch_after_seconds=60):
-    row = db.scalar(select(UserSession).where(UserSession.token_hash == _digest(raw)))
-    if row is None:
+    """The live session `raw` names and its user, read in one statement with the user's role and right codes
+    (every request pays for this, so it is one round trip). Changes the session row only when it ends it or moves
+    its idle clock, which happens at most once a minute: the caller commits only then."""
+    right_codes = (select(func.aggregate_strings(role_right.c.right_code, ","))
+                   .where(role_right.c.role_id == User.role_id).scalar_subquery())
+    found = db.execute(select(UserSession, User, right_codes).join(User, User.id == UserSession.user_id)
+                       .options(joinedload(User.role).lazyload(Role.rights))  # the codes above are the rights
+                       .where(UserSession.token_hash == _digest(raw))).first()
+    if found is None:
         raise SessionEnded("unknown")
+    row, user, codes = found
     if row.ended_at is not None:
         raise SessionEnded(row.end_reason or "unknown")
     now = utcnow()
     if now - row.last_seen_at > timedelta(minutes=idle_minutes):
         row.ended_at, row.end_reason = now, "idle"
         raise SessionEnded("idle")
-    user = db.get(User, row.user_id)
     if not user.active:
         row.ended_at, row.end_reason = now, "disabled"
         raise SessionEnded("disabled")
+    user.use_right_codes(codes.split(",") if codes else ())
     # Touch at most once a minute: idle expiry needs no write per request.
     if (now - row.last_seen_at).total_seconds() > touch_after_seconds:
         row.last_seen_at = now

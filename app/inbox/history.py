@@ -116,7 +116,7 @@ def _elements(definitions):
 
 
 def readable(db, events, *, process_key, definitions):
-    """[{event, user_name, step, details, bookkeeping}] for history rows `events` (oldest first)."""
+    """[{event, label, user_name, step, details, bookkeeping}] for history rows `events` (oldest first)."""
     vocabulary = Vocabulary(process_key, definitions)
     elements = _elements(definitions)
     payloads = [_payload(e) for e in events]
@@ -125,7 +125,8 @@ def readable(db, events, *, process_key, definitions):
         ids |= {v for k, v in _flatten(payload).items() if k in vocabulary.users and isinstance(v, int)}
     ids = {i for i in ids if isinstance(i, int)}
     names = dict(db.execute(select(User.id, User.name).where(User.id.in_(ids))).all()) if ids else {}
-    return [{"event": e, "user_name": names.get(e.user_id), "bookkeeping": is_bookkeeping(e, elements),
+    return [{"event": e, "label": str(EVENT_LABELS.get(e.event, e.event)), "user_name": names.get(e.user_id),
+             "bookkeeping": is_bookkeeping(e, elements),
              "step": model_text(elements.get(e.bpmn_id, ("", None))[1] or e.bpmn_id) if e.bpmn_id else "",
              "details": vocabulary.details(payload, names)} for e, payload in zip(events, payloads)]
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from flask_babel import gettext
 from sqlalchemy import and_, false, func, or_, select, union_all
+from sqlalchemy.orm import load_only
 
 from app.auth.rights_catalog import role_label
 from app.common.errors import Forbidden, NotFound
@@ -176,7 +177,9 @@ def process_names(db):
     """{key: display name} from the latest version of every deployed process."""
     latest = select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("v")) \
         .group_by(ProcessDefinition.key).subquery()
-    rows = db.scalars(select(ProcessDefinition).join(
+    # Only what names the cached parse: the diagram itself is read just when this process has not parsed it yet.
+    rows = db.scalars(select(ProcessDefinition).options(
+        load_only(ProcessDefinition.id, ProcessDefinition.key, ProcessDefinition.content_hash)).join(
         latest, and_(ProcessDefinition.key == latest.c.key, ProcessDefinition.version == latest.c.v))).all()
     names = {}
     for row in rows:

@@ -92,10 +92,14 @@ def _dump(sr, tasks=None):
     return out
 
 
-def _reloaded(request_id):
-    sr = svc.get_request(db_session, user=current_user, request_id=request_id)
-    db_session.refresh(sr)
-    return _dump(sr)
+def _committed(sr, instance):
+    """The answer to a step: the request as the step left it and the steps the process opened, taken before the
+    commit (which would expire them) so nothing is read back."""
+    out = svc.dump_request(sr)
+    steps = instance.open_steps if instance.status == "running" and instance.open_steps is not None else []
+    out["current_steps"] = [s["bpmn_id"] for s in steps]
+    db_session.commit()
+    return out
 
 
 @blp.route("")
@@ -146,9 +150,8 @@ class RequestItem(MethodView):
 @requires("service.dispatch")
 def dispatch(body, request_id):
     """Dispatch to a customer manager (also answers an escalated, overdue dispatch)."""
-    actions.dispatch(db_session, user=current_user, request_id=request_id, assignee_id=body["assignee"])
-    db_session.commit()
-    return _reloaded(request_id)
+    return _committed(*actions.dispatch(db_session, user=current_user, request_id=request_id,
+                                        assignee_id=body["assignee"]))
 
 
 @blp.route("/<int:request_id>/handle", methods=["POST"])
@@ -157,9 +160,8 @@ def dispatch(body, request_id):
 @requires("service.handle")
 def handle(body, request_id):
     """Record the handling (only the dispatched handler)."""
-    actions.handle(db_session, user=current_user, request_id=request_id, handling=body["handling"])
-    db_session.commit()
-    return _reloaded(request_id)
+    return _committed(*actions.handle(db_session, user=current_user, request_id=request_id,
+                                      handling=body["handling"]))
 
 
 @blp.route("/<int:request_id>/feedback", methods=["POST"])
@@ -168,7 +170,5 @@ def handle(body, request_id):
 @requires("service.feedback")
 def feedback(body, request_id):
     """Record the customer's feedback: satisfaction 3–5 archives, 1–2 sends it back to the same handler."""
-    actions.feedback(db_session, user=current_user, request_id=request_id, result=body["result"],
-                     satisfaction=body["satisfaction"])
-    db_session.commit()
-    return _reloaded(request_id)
+    return _committed(*actions.feedback(db_session, user=current_user, request_id=request_id,
+                                        result=body["result"], satisfaction=body["satisfaction"]))

@@ -14,6 +14,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 
 from app.auth.guard import sees_all
 from app.common.errors import NotFound
@@ -59,7 +60,8 @@ def scoped(stmt, user):
 
 
 def get_request(db, *, user, request_id) -> ServiceRequest:
-    sr = db.scalar(scoped(select(ServiceRequest).where(ServiceRequest.id == request_id), user))
+    sr = db.scalar(scoped(select(ServiceRequest).where(ServiceRequest.id == request_id), user)
+                   .options(joinedload(ServiceRequest.customer)))  # every page and answer shows the customer
     if sr is None:
         raise NotFound(_("No such service request."))
     return sr
