@@ -23,6 +23,14 @@ def domain_module(domain, name):
     return importlib.import_module(modname)
 
 
+def load_process_bindings():
+    """Import every domain's process binding and service-task operations: what deploy validation checks a model
+    against. create_app does it; a script that deploys without the app (the benchmarks) calls this first."""
+    for domain in DOMAINS:
+        domain_module(domain, "process")
+        domain_module(domain, "operations")
+
+
 def create_app(config=None):
     from app.models import load_all_models
     load_all_models()
@@ -86,6 +94,7 @@ def _init_extensions(app):
     i18n.compile_catalogs()
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(i18n.translation_dirs())
     babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.install_template_gettext(app)
     app.before_request(i18n.use_package_domain)
     csrf.init_app(app)
     login_manager.init_app(app)

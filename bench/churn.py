@@ -33,6 +33,8 @@ def prepare(url, scale, rebuild):
     datagen.generate(url, scale=scale, rebuild=rebuild)
     from app.config import ROOT
     from processes.definitions import deploy_directory
+    from app import load_process_bindings
+    load_process_bindings()  # deploy validation checks the models against the operations and bindings
     engine = make_engine(url)
     with Session(engine) as db:
         deploy_directory(db, ROOT / "bpmn-models", ROOT / "forms")

@@ -185,6 +185,8 @@ def prepare(url, scale):
     from app.db import make_engine
     from bench import datagen
     from processes.definitions import deploy_directory
+    from app import load_process_bindings
+    load_process_bindings()  # deploy validation checks the models against the operations and bindings
     print(f"data: {url}, scale {scale}")
     datagen.generate(url, scale=scale)
     engine = make_engine(url)

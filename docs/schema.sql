@@ -192,6 +192,8 @@ CREATE INDEX ix_human_task_assigned_due ON human_task (assignee_id, due_at, id) 
 CREATE INDEX ix_human_task_instance_id ON human_task (instance_id);
 CREATE INDEX ix_human_task_lane ON human_task (role, created_at, id) INCLUDE (claimed_by, due_at) WHERE completed_at IS NULL AND assignee_id IS NULL;
 CREATE INDEX ix_human_task_lane_due ON human_task (role, due_at, id) INCLUDE (claimed_by, created_at) WHERE completed_at IS NULL AND assignee_id IS NULL;
+CREATE INDEX ix_human_task_open ON human_task (created_at, id) INCLUDE (due_at) WHERE completed_at IS NULL;
+CREATE INDEX ix_human_task_open_due ON human_task (due_at, id) INCLUDE (created_at) WHERE completed_at IS NULL;
 CREATE INDEX ix_human_task_step ON human_task (process_key, bpmn_id, business_key) INCLUDE (assignee_id, claimed_by) WHERE completed_at IS NULL;
 
 CREATE TABLE idempotency_record (

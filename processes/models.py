@@ -80,6 +80,11 @@ class HumanTask(EngineBase):
         Index("ix_human_task_assigned_due", "assignee_id", "due_at", "id",
               postgresql_include=["role", "claimed_by", "created_at"],
               postgresql_where=text("completed_at IS NULL"), sqlite_where=text("completed_at IS NULL")),
+        # Those who watch processes see every open task (tab "all"): one branch, read in list order.
+        Index("ix_human_task_open", "created_at", "id", postgresql_include=["due_at"],
+              postgresql_where=text("completed_at IS NULL"), sqlite_where=text("completed_at IS NULL")),
+        Index("ix_human_task_open_due", "due_at", "id", postgresql_include=["created_at"],
+              postgresql_where=text("completed_at IS NULL"), sqlite_where=text("completed_at IS NULL")),
         # Domain worklists (processes.records.waiting_at): the open tasks of one step of a process.
         Index("ix_human_task_step", "process_key", "bpmn_id", "business_key",
               postgresql_include=["assignee_id", "claimed_by"],

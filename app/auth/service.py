@@ -1,9 +1,10 @@
 """Login rules (SPEC §2): lockout, legacy hash upgrade, one live session per user, idle expiry, remember-me."""
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import joinedload
 
 from app.auth import login_lock, passwords
@@ -79,15 +80,21 @@ def end_sessions(db, user_id, *, reason):
                .values(ended_at=utcnow(), end_reason=reason))
 
 
+@functools.cache
+def _session_query():
+    """Built once: every request runs it, and building the statement costs as much as running it."""
+    right_codes = (select(func.aggregate_strings(role_right.c.right_code, ","))
+                   .where(role_right.c.role_id == User.role_id).scalar_subquery())
+    return (select(UserSession, User, right_codes).join(User, User.id == UserSession.user_id)
+            .options(joinedload(User.role).lazyload(Role.rights))  # the codes above are the rights
+            .where(UserSession.token_hash == bindparam("token_hash")))
+
+
 def resolve_session(db, raw, *, idle_minutes, touch_after_seconds=60):
     """The live session `raw` names and its user, read in one statement with the user's role and right codes
     (every request pays for this, so it is one round trip). Changes the session row only when it ends it or moves
     its idle clock, which happens at most once a minute: the caller commits only then."""
-    right_codes = (select(func.aggregate_strings(role_right.c.right_code, ","))
-                   .where(role_right.c.role_id == User.role_id).scalar_subquery())
-    found = db.execute(select(UserSession, User, right_codes).join(User, User.id == UserSession.user_id)
-                       .options(joinedload(User.role).lazyload(Role.rights))  # the codes above are the rights
-                       .where(UserSession.token_hash == _digest(raw))).first()
+    found = db.execute(_session_query(), {"token_hash": _digest(raw)}).first()
     if found is None:
         raise SessionEnded("unknown")
     row, user, codes = found

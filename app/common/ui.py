@@ -7,6 +7,7 @@ from flask import current_app, has_app_context, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from app.common import statement_cache
 from app.config import Config
 from app.db import db_session
 
@@ -17,21 +18,33 @@ _BADGES = {}
 
 def register_badge(endpoint, right, statement):
     """A menu entry's badge: how many rows `statement(user)` (a select of a worklist) has for a user holding
-    `right`. Domains register their worklists, so a list and its badge count the same query."""
+    `right`. Domains register their worklists, so a list and its badge count the same query. The statement may
+    depend on the user's id, role and rights only: it is built once per user and process (see badge_counts)."""
     _BADGES[endpoint] = (right, statement)
 
 
 def badge_counts(db, user) -> dict:
     """{endpoint: count} for every badge the user's rights show, in one statement: one scalar subquery per badge,
     each counting its worklist up to BADGE_LIMIT rows (so a badge costs what its first rows cost)."""
+    endpoints, statement = _badge_statement(user)
+    if not endpoints:
+        return {}
+    row = db.execute(statement).one()
+    return {endpoint: count or 0 for endpoint, count in zip(endpoints, row)}
+
+
+def _badge_statement(user):
+    """(endpoints, the one select counting them) for this user, built once per user (app.common.statement_cache):
+    every page draws the menu."""
+    return statement_cache.for_user("badges", user, _build_badge_statement)
+
+
+def _build_badge_statement(user):
     wanted = [(endpoint, statement) for endpoint, (right, statement) in _BADGES.items()
               if user.can(right) and endpoint in current_app.view_functions]
-    if not wanted:
-        return {}
     columns = [select(func.count()).select_from(statement(user).order_by(None).limit(BADGE_LIMIT).subquery())
                .scalar_subquery().label(f"b{i}") for i, (_endpoint, statement) in enumerate(wanted)]
-    row = db.execute(select(*columns)).one()
-    return {endpoint: count or 0 for (endpoint, _statement), count in zip(wanted, row)}
+    return [endpoint for endpoint, _statement in wanted], select(*columns) if columns else None
 
 
 def _menu_catalog():

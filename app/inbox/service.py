@@ -11,6 +11,7 @@ from sqlalchemy.orm import load_only
 
 from app.auth.rights_catalog import role_label
 from app.common.errors import Forbidden, NotFound
+from app.common import statement_cache
 from app.common.listing import paginate
 from app.inbox import history as words
 from processes import clock
@@ -142,13 +143,22 @@ def count_open(db, user):
 
 def tab_counts(db, user, **filters) -> dict:
     """{tab: open tasks on it (up to COUNT_LIMIT + 1, shown as "100+")} in one statement: one scalar subquery per
-    tab, each cut after COUNT_LIMIT + 1 rows of its index-friendly branches."""
+    tab, each cut after COUNT_LIMIT + 1 rows of its index-friendly branches. Unfiltered (the usual page), the
+    statement is built once per user (app.common.statement_cache)."""
+    if any(filters.values()):
+        statement = _tab_counts_statement(user, **filters)
+    else:
+        statement = statement_cache.for_user("inbox_tab_counts", user, _tab_counts_statement)
+    return dict(db.execute(statement).one()._mapping)
+
+
+def _tab_counts_statement(user, **filters):
     columns = []
     for tab in TABS:
         ids = task_ids_query(user, window=COUNT_LIMIT + 1, tab=tab, **filters).order_by(None) \
             .limit(COUNT_LIMIT + 1).subquery()
         columns.append(select(func.count()).select_from(ids).scalar_subquery().label(tab))
-    return dict(db.execute(select(*columns)).one()._mapping)
+    return select(*columns)
 
 
 def claim_many(db, user, actor, task_ids) -> list[dict]:
