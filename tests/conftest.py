@@ -63,13 +63,21 @@ def _fresh_login_throttle():
 @pytest.fixture
 def db(app, engine):
     """A session on one connection whose outer transaction is rolled back after the test."""
+    from flask import request_started
     conn = engine.connect()
     outer = conn.begin()
     db_session.remove()
     db_session.configure(bind=conn, join_transaction_mode="create_savepoint")
+
+    def _commit_the_tests_work(sender, **extra):
+        # A request shares this session and ends by closing it, which rolls back what is not committed: what the
+        # test wrote before the request is committed first (into the outer transaction), as it would be in service.
+        db_session.commit()
+    request_started.connect(_commit_the_tests_work, app)
     try:
         yield db_session
     finally:
+        request_started.disconnect(_commit_the_tests_work, app)
         db_session.remove()
         outer.rollback()
         conn.close()

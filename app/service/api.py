@@ -93,8 +93,8 @@ def _dump(sr, tasks=None):
 
 
 def _committed(sr, instance):
-    """The answer to a step: the request as the step left it and the steps the process opened, taken before the
-    commit (which would expire them) so nothing is read back."""
+    """The answer to a step: the request as the step left it and the steps the process opened (the engine's write
+    returned them), so nothing is read back after the commit."""
     out = svc.dump_request(sr)
     steps = instance.open_steps if instance.status == "running" and instance.open_steps is not None else []
     out["current_steps"] = [s["bpmn_id"] for s in steps]

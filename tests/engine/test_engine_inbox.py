@@ -48,16 +48,16 @@ def test_web_flow_review_handle_loop_with_form_errors_kept(db, demo, login, user
 
     m2 = login("manager2")
     assert "Handle request" not in listed(m2, "/inbox/")
-    handle = open_task(db, "Handle")
-    assert m2.get(f"/inbox/tasks/{handle.id}").status_code == 404  # assigned to a colleague: not even known
+    handle_id = open_task(db, "Handle").id  # the requests share the test's session and close it: keep the id
+    assert m2.get(f"/inbox/tasks/{handle_id}").status_code == 404  # assigned to a colleague: not even known
     m1 = login("manager1")
     assert "Handle request" in listed(m1, "/inbox/")
-    task_page = m1.get(f"/inbox/tasks/{handle.id}").get_data(as_text=True)
+    task_page = m1.get(f"/inbox/tasks/{handle_id}").get_data(as_text=True)
     assert "Review request" in task_page and "Notify handler" in task_page  # history with the earlier steps
-    assert m1.post(f"/inbox/tasks/{handle.id}", data={"handling": "回访", "again": "yes",
+    assert m1.post(f"/inbox/tasks/{handle_id}", data={"handling": "回访", "again": "yes",
                                                       "satisfaction": "4"}).status_code == 302
     again = open_task(db, "Handle")
-    assert again.id != handle.id
+    assert again.id != handle_id
     assert m1.post(f"/inbox/tasks/{again.id}", data={"handling": "完成", "again": "no"}).status_code == 302
     assert open_task(db, "Handle") is None
     assert m1.post(f"/inbox/tasks/{again.id}", data={"handling": "x", "again": "no"}).status_code == 302
