@@ -117,7 +117,7 @@ CREATE INDEX ix_customer_name_chars ON customer USING gin (string_to_array(lower
 CREATE INDEX ix_customer_name_search ON customer USING gin (name gin_trgm_ops);
 CREATE INDEX ix_customer_no_chars ON customer USING gin (string_to_array(lower(no), NULL));
 CREATE INDEX ix_customer_no_search ON customer USING gin (no gin_trgm_ops);
-CREATE INDEX ix_customer_region ON customer (region);
+CREATE INDEX ix_customer_region_level ON customer (region, level, status, id);
 CREATE INDEX ix_customer_status ON customer (status);
 CREATE INDEX ix_customer_status_last_order ON customer (status, last_order_date) INCLUDE (id, created_at);
 
