@@ -12,6 +12,7 @@ from app.churn.models import CHURN_STATUSES, OPEN_CHURN_STATUSES, ChurnCase, Chu
 from app.churn.process import HANDLE_STEP, KEY as PROCESS_KEY
 from app.churn.process import current_steps, get_case, is_running, visible  # noqa: F401  (record access)
 from app.common.errors import Conflict, NotFound, ValidationFailed
+from app.customers import service as customer_service
 from app.customers.models import Customer
 from app.inbox import actor_for
 from processes import api as engine
@@ -103,8 +104,7 @@ def confirm_lost(db, *, case_id, reason) -> ChurnCase:
     case.reason = _clean_text(reason, "reason", _("Give the reason the customer was lost."))
     case.status = "confirmed"
     case.confirmed_at = case.closed_at = clock.utcnow()
-    if case.customer.status == "normal":  # a deleted customer stays deleted
-        case.customer.status = "lost"
+    customer_service.mark_lost(case.customer)
     return case
 
 

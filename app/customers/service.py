@@ -133,3 +133,10 @@ def delete_customer(db, customer, *, user) -> None:
                        data={"name": customer.name, "status_before": before, "manager_id": customer.manager_id},
                        at=utcnow()))
     db.flush()
+
+
+def mark_lost(customer) -> None:
+    """A confirmed churn case (app.churn) makes its customer lost; a deleted customer stays deleted. The customer
+    domain owns the status, so the churn domain asks here instead of writing it."""
+    if customer.status == "normal":
+        customer.status = "lost"
