@@ -7,7 +7,7 @@ A query is split into one simple condition per column (a UNION) so that each par
 neither index: the conditions there are the plain LIKE."""
 import re
 
-from sqlalchemy import Boolean, exists, func, or_, select, union
+from sqlalchemy import Boolean, func, or_, select, union
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -186,8 +186,12 @@ def _search_condition_unindexed(q):
     if ASCII_WORD.match(q):
         found.append(_contains(Customer.no, q.upper(), no_index=True))
     columns = (Contact.mobile, Contact.office_phone) if PHONE_LIKE.match(q) else (Contact.name,)
-    found.append(exists().where(Contact.customer_id == Customer.id,
-                                or_(*[_contains(c, q, no_index=True) for c in columns])))
+    # OFFSET 0 keeps PostgreSQL from turning this EXISTS into a hashed subplan, which reads every contact before
+    # the first customer row is tested (110 ms at 2M contacts); row by row it is one index probe of that
+    # customer's contacts, and the walk tests a few hundred rows for a page.
+    found.append(select(Contact.id).where(Contact.customer_id == Customer.id,
+                                          or_(*[_contains(c, q, no_index=True) for c in columns]))
+                 .offset(0).exists())
     return or_(*found)
 
 
