@@ -60,14 +60,9 @@ def init_app(app):
 
     # The broker (queueing the churn scan, reading its state): Kombu wraps a refused connection in its
     # OperationalError; the Redis result backend raises Redis' own connection errors.
+    import redis
     from kombu.exceptions import OperationalError as BrokerError
-    broker_errors = [BrokerError]
-    try:
-        import redis
-        broker_errors += [redis.exceptions.ConnectionError, redis.exceptions.TimeoutError]
-    except ImportError:  # pragma: no cover  (redis is in requirements; a broker without it raises Kombu's)
-        pass
-    for error in broker_errors:
+    for error in (BrokerError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
         app.register_error_handler(error, lambda exc: outage_response(exc, what="broker"))
 
 

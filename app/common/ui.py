@@ -26,7 +26,8 @@ def register_badge(endpoint, right, statement):
 def badge_counts(db, user) -> dict:
     """{endpoint: count} for every badge the user's rights show, in one statement: one scalar subquery per badge,
     each counting its worklist up to BADGE_LIMIT rows (so a badge costs what its first rows cost)."""
-    endpoints, statement = _badge_statement(user)
+    # Built once per user (app.common.statement_cache): every page draws the menu.
+    endpoints, statement = statement_cache.for_user("badges", user, _badge_statement)
     if not endpoints:
         return {}
     row = db.execute(statement).one()
@@ -34,12 +35,7 @@ def badge_counts(db, user) -> dict:
 
 
 def _badge_statement(user):
-    """(endpoints, the one select counting them) for this user, built once per user (app.common.statement_cache):
-    every page draws the menu."""
-    return statement_cache.for_user("badges", user, _build_badge_statement)
-
-
-def _build_badge_statement(user):
+    """(endpoints, the one select counting them) for this user."""
     wanted = [(endpoint, statement) for endpoint, (right, statement) in _BADGES.items()
               if user.can(right) and endpoint in current_app.view_functions]
     columns = [select(func.count()).select_from(statement(user).order_by(None).limit(BADGE_LIMIT).subquery())
