@@ -72,7 +72,7 @@ def raw_query_seconds(engine, repeat=3, jit=True):
 
 
 def scan_once(engine, batch_size):
-    import processes.runtime as runtime
+    import processes.api as runtime  # the name app.churn.scan_service calls through
     parts = {}
     real_start = runtime.start_processes
 

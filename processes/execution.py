@@ -168,10 +168,11 @@ class Step:
     def __init__(self, db, instance, definition, user_id, workflow=None):
         self.db, self.instance, self.definition, self.user_id = db, instance, definition, user_id
         self.parsed = parsed_for(definition)
-        self.engine = CrmScriptEngine(db, instance, user_id)
         self.events = []
         self.open_rows = None  # the instance's open inbox rows when the caller has read them under the lock
+        self.state_json = None  # the state finish() dumped
         if workflow is None:
+            self.engine = CrmScriptEngine(db, instance, user_id)
             workflow = store.load_state(instance.state, self.parsed.spec, self.parsed.subprocess_specs, self.engine)
         else:
             self.engine = workflow.script_engine
@@ -252,7 +253,8 @@ class Step:
         if inst.status == "running" and wf.is_completed():
             inst.status, inst.ended_at = "completed", now
             self.event("completed", system=True)
-        inst.state = store.dump_state(wf)
+        # As JSON text: step_writes sends it as it is (a dict would be encoded twice and decoded once more).
+        self.state_json = store.dump_state_json(wf)
         inst.next_timer_at = None if inst.status in ("completed", "cancelled") else timers.next_timer_at(wf)
         problems, new_rows = inbox_sync.sync(self.db, inst, wf, completed_uuid=completed_uuid,
                                              completed_by=completed_by, closed_outcome=closed_outcome,
@@ -265,7 +267,7 @@ class Step:
         """What this step writes (see processes.step_writes), after finish()."""
         tasks = [row for row in self.open_rows if step_writes.changed_columns(row, step_writes.TASKS)]
         version = self.instance.lock_version if expected_version is None else expected_version
-        return step_writes.StepWrite(self.instance, version, tasks, new_rows, self.events)
+        return step_writes.StepWrite(self.instance, version, tasks, new_rows, self.events, state_json=self.state_json)
 
     def save(self, **kwargs):
         """finish() and write; the instance's open steps afterwards are left on `instance.open_steps`."""

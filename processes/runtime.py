@@ -12,7 +12,7 @@ from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from processes import clock, forms, step_writes
+from processes import clock, collector, forms, step_writes
 from processes.definitions import latest_or_fail
 from processes.errors import (ConcurrentUpdate, InstanceInError, InstanceNotFound, TaskForbidden, TaskNotFound,
                               WrongStep)
@@ -56,15 +56,16 @@ def start_processes(db, key, items, *, user_id=None) -> list[int]:
     table = ProcessInstance.__table__
     ids = db.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), heads).scalars().all()
     writes = []
-    for instance_id, head, item in zip(ids, heads, items):
-        # A transient instance: the step works on it in memory, step_writes writes what it became.
-        instance = ProcessInstance(id=instance_id, **head)
-        step = Step.new(db, instance, definition, user_id, item.get("data"))
-        step.open_rows = []
-        step.event("started", data={"version": definition.version, "data": jsonable(item.get("data") or {})})
-        step.advance()
-        writes.append(step.written(step.finish(), expected_version=head["lock_version"]))
-    step_writes.write(db, writes)
+    with collector.paused():
+        for instance_id, head, item in zip(ids, heads, items):
+            # A transient instance: the step works on it in memory, step_writes writes what it became.
+            instance = ProcessInstance(id=instance_id, **head)
+            step = Step.new(db, instance, definition, user_id, item.get("data"))
+            step.open_rows = []
+            step.event("started", data={"version": definition.version, "data": jsonable(item.get("data") or {})})
+            step.advance()
+            writes.append(step.written(step.finish(), expected_version=head["lock_version"]))
+        step_writes.write(db, writes)
     return list(ids)
 
 

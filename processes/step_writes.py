@@ -20,7 +20,7 @@ from processes.errors import ConcurrentUpdate
 from processes.models import HumanTask, ProcessEvent, ProcessInstance
 
 INSTANCES, TASKS, EVENTS = ProcessInstance.__table__, HumanTask.__table__, ProcessEvent.__table__
-_VERSION = "lock_version"
+_VERSION, _STATE = "lock_version", "state"
 
 
 @dataclass
@@ -31,6 +31,7 @@ class StepWrite:
     new_tasks: list = field(default_factory=list)  # dicts of new inbox rows
     events: list = field(default_factory=list)  # dicts of history rows
     new_task_ids: list = field(default_factory=list)  # [(id, task_uuid)] once written
+    state_json: str | None = None  # the instance's new state as JSON text (processes.store.dump_state_json)
 
 
 def changed_columns(obj, table):
@@ -56,18 +57,28 @@ def write(db, writes: list[StepWrite]):
     if not writes:
         return
     instance_cols = _union([w.instance for w in writes], INSTANCES)
+    with_state = any(w.state_json is not None for w in writes)
+    if with_state:
+        instance_cols = tuple(c.key for c in INSTANCES.columns if c.key in instance_cols or c.key == _STATE)
     changed_tasks = [t for w in writes for t in w.changed_tasks]
     task_cols = _union(changed_tasks, TASKS)
+    # The state stays JSON text (spliced into the row set on PostgreSQL); the rest are plain values.
     instances = [{"id": w.instance.id, _VERSION: w.expected_version,
-                  **{c: getattr(w.instance, c) for c in instance_cols}} for w in writes]
+                  **{c: getattr(w.instance, c) for c in instance_cols
+                     if not (c == _STATE and w.state_json is not None)}} for w in writes]
+    states = [w.state_json for w in writes]
     tasks = [{"id": t.id, **{c: getattr(t, c) for c in task_cols}} for t in changed_tasks] if task_cols else []
     new_tasks = [row for w in writes for row in w.new_tasks]
     events = [row for w in writes for row in w.events]
     # No autoflush: the unit of work would write the same instance first (and bump its version under us).
     with db.no_autoflush:
         if db.get_bind().dialect.name == "postgresql":
-            updated, created = _write_postgresql(db, instance_cols, task_cols, instances, tasks, new_tasks, events)
+            updated, created = _write_postgresql(db, instance_cols, task_cols, _rows_json(instances, states), tasks,
+                                                 new_tasks, events)
         else:
+            for row, state in zip(instances, states):
+                if state is not None:
+                    row[_STATE] = json.loads(state)
             updated, created = _write_each(db, instance_cols, task_cols, instances, tasks, new_tasks, events)
     if updated != len(instances):
         raise ConcurrentUpdate("the process instance was changed by someone else; reload and try again")
@@ -80,8 +91,11 @@ def write(db, writes: list[StepWrite]):
         # The session must not write again what was written here.
         if sa_inspect(w.instance).persistent:
             for c in instance_cols:
-                set_committed_value(w.instance, c, getattr(w.instance, c))
+                if not (c == _STATE and w.state_json is not None):
+                    set_committed_value(w.instance, c, getattr(w.instance, c))
             set_committed_value(w.instance, _VERSION, w.expected_version + 1)
+            if w.state_json is not None:
+                db.expire(w.instance, [_STATE])  # read again (as a dict) only if someone asks for it
     for t in changed_tasks:
         for c in task_cols:
             set_committed_value(t, c, getattr(t, c))
@@ -91,9 +105,18 @@ def _json(value):
     return json.dumps(value, default=str, ensure_ascii=False)
 
 
-def _write_postgresql(db, instance_cols, task_cols, instances, tasks, new_tasks, events):
+def _rows_json(rows, states):
+    """The rows as one JSON array, each row's state (JSON text or None) spliced in as its "state" member."""
+    parts = []
+    for row, state in zip(rows, states):
+        text_ = _json(row)
+        parts.append(text_ if state is None else f'{text_[:-1]}, "{_STATE}": {state}}}')
+    return f"[{', '.join(parts)}]"
+
+
+def _write_postgresql(db, instance_cols, task_cols, instances_json, tasks, new_tasks, events):
     row = db.execute(_one_statement(instance_cols, task_cols),
-                     {"instances": _json(instances), "tasks": _json(tasks), "new_tasks": _json(new_tasks),
+                     {"instances": instances_json, "tasks": _json(tasks), "new_tasks": _json(new_tasks),
                       "events": _json(events)}).one()
     return row[0], [tuple(pair) for pair in (row[1] or [])]
 

@@ -28,9 +28,14 @@ _CONVERTER = StateConverter(REGISTRY, STATE_FORMAT)
 _ENCODER = StateEncoder(REGISTRY)
 
 
+def dump_state_json(workflow) -> str:
+    """The task tree and data (no spec) as JSON text (see spiff_compat.StateEncoder): what an engine step writes."""
+    return _ENCODER.dumps(_CONVERTER.to_dict(workflow))
+
+
 def dump_state(workflow) -> dict:
-    """A JSON-ready dict of the task tree and data (no spec), through JSON text (see spiff_compat.StateEncoder)."""
-    return json.loads(_ENCODER.dumps(_CONVERTER.to_dict(workflow)))
+    """The same as a JSON-ready dict."""
+    return json.loads(dump_state_json(workflow))
 
 
 def load_state(state: dict, spec, subprocess_specs, script_engine):

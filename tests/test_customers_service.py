@@ -300,3 +300,20 @@ def test_the_limited_count_keeps_the_scope_and_the_other_filters(db, user, monke
     assert {c.id for p in _pages(db, m2, "常见词", per_page=10, n=1) for c in p.items} == \
         {c.id for c in db.scalars(select(Customer).where(Customer.manager_id == m2.id,
                                                          Customer.name.like("常见词%")))}
+
+
+def test_the_unsearched_list_counts_up_to_the_limit_and_pages_on(db, user, monkeypatch):
+    """The list without a search text counts at most COUNT_LIMIT customers ("N+", Next open): the first page of a
+    million customers costs what it costs at a few thousand, and every page still holds the customers an exact
+    count pages through."""
+    admin = user("admin")
+    for i in range(5):
+        make_customer(db, name=f"计数客户{i}")
+    exact = [search.find_customers(db, user=admin, page=p, per_page=2) for p in (1, 2, 3)]
+    assert exact[0].total_exact and exact[0].total >= 5
+    monkeypatch.setattr(search, "COUNT_LIMIT", 3)
+    capped = [search.find_customers(db, user=admin, page=p, per_page=2) for p in (1, 2, 3)]
+    assert (capped[0].total, capped[0].total_exact, capped[0].has_next) == (3, False, True)
+    # a page past the limit is still reached (the count goes up to the page asked for)
+    assert capped[2].page == 3
+    assert [[c.id for c in p.items] for p in capped] == [[c.id for c in p.items] for p in exact]
