@@ -56,7 +56,7 @@ def start_processes(db, key, items, *, user_id=None) -> list[int]:
     table = ProcessInstance.__table__
     ids = db.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), heads).scalars().all()
     writes = []
-    with collector.paused():
+    with collector.paused() as tick:
         for instance_id, head, item in zip(ids, heads, items):
             # A transient instance: the step works on it in memory, step_writes writes what it became.
             instance = ProcessInstance(id=instance_id, **head)
@@ -65,6 +65,7 @@ def start_processes(db, key, items, *, user_id=None) -> list[int]:
             step.event("started", data={"version": definition.version, "data": jsonable(item.get("data") or {})})
             step.advance()
             writes.append(step.written(step.finish(), expected_version=head["lock_version"]))
+            tick()
         step_writes.write(db, writes)
     return list(ids)
 

@@ -64,3 +64,33 @@ def test_a_failing_script_puts_only_its_instance_in_error(db):
 
 def test_nothing_to_start_is_a_no_op(db, demo):
     assert start_processes(db, "engine_demo", []) == []
+
+
+def test_a_long_bulk_start_frees_the_workflows_it_is_done_with_and_turns_the_collector_back_on(
+        db, demo, user, monkeypatch):
+    """The collector is paused during a batch (processes.collector), but a caller's 100,000 items must not hold
+    100,000 workflows' garbage: the young generations are collected every EVERY instances."""
+    import gc
+    import weakref
+
+    from processes import collector, execution, step_writes
+    monkeypatch.setattr(collector, "EVERY", 10)
+    made, alive_at_write = [], []
+    real_new, real_write = execution.Step.new.__func__, step_writes.write
+
+    def new(cls, *args, **kwargs):
+        step = real_new(cls, *args, **kwargs)
+        made.append(weakref.ref(step.workflow))
+        return step
+
+    def write(db_, writes):
+        alive_at_write.append(sum(ref() is not None for ref in made))
+        return real_write(db_, writes)
+
+    monkeypatch.setattr(execution.Step, "new", classmethod(new))
+    monkeypatch.setattr(step_writes, "write", write)
+    assert gc.isenabled()
+    ids = start_processes(db, "engine_demo", _items(35), user_id=user("supervisor").id)
+    assert len(ids) == 35 and len(made) == 35
+    assert alive_at_write[0] <= 10  # without the young collections all 35 (cyclic) workflows would still be held
+    assert gc.isenabled()
