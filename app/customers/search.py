@@ -7,7 +7,8 @@ A query is split into one simple condition per column (a UNION) so that each par
 neither index: the conditions there are the plain LIKE."""
 import re
 
-from sqlalchemy import Boolean, func, or_, select, union
+from sqlalchemy import Boolean, Integer, any_, bindparam, func, or_, select, union
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -113,17 +114,17 @@ def _search_owner(user, manager_id):
 
 
 def query_customers(*, user, q=None, no=None, name=None, region=None, manager_id=None, level=None, status=None,
-                    matched_ids=None):
+                    matched=None):
     """The list statement (newest first) for these filters, within what `user` may see (None: every customer,
     for pickers that may choose any, see suggest_customers). Every word of the search
-    text `q` must match (search_ids). `matched_ids`, when given, are the ids its key word was already found to
-    match."""
+    text `q` must match (search_ids). `matched`, when given, is the condition "among the ids its key word was
+    already found to match" (_among)."""
     stmt = select(Customer).options(WITH_MANAGER_NAME)
     stmt = stmt.where(Customer.status == status) if status in VISIBLE_STATUSES \
         else stmt.where(Customer.status.in_(VISIBLE_STATUSES))
     words = search_words(q)
-    if matched_ids is not None:
-        stmt = stmt.where(Customer.id.in_(matched_ids))
+    if matched is not None:
+        stmt = stmt.where(matched)
         words.remove(_key_word(words))  # the matched ids are the key word's matches
     for word in words:
         stmt = stmt.where(Customer.id.in_(search_ids(word, _search_owner(user, manager_id))))
@@ -158,11 +159,20 @@ def find_customers(db, *, user, page=1, per_page=20, **filters) -> Page:
         matches = search_ids(q, _search_owner(user, filters.get("manager_id"))).subquery()
         ids = list(db.scalars(select(matches.c[0]).limit(MATCHED_IDS_MAX + 1)))
         if len(ids) <= MATCHED_IDS_MAX:
-            filters = {**filters, "matched_ids": ids}
+            filters = {**filters, "matched": _among(ids, db.get_bind().dialect.name)}
     stmt = query_customers(user=user, **filters)
     if any((filters.get(k) or "").strip() for k in ("q", "no", "name")):
         return _paginate_in_one_pass(db, stmt, page, per_page)
     return paginate(db, stmt, page, per_page, count_limit=COUNT_LIMIT)
+
+
+def _among(ids, dialect):
+    """Customer.id among `ids`: on PostgreSQL one array parameter. As an IN list, thousands of ids meant thousands
+    of bound parameters, which cost about as much as the statement (a 3-character contact name at 1M customers:
+    4,762 ids, 18 ms of Python around 38 ms of SQL)."""
+    if dialect == "postgresql":
+        return Customer.id == any_(bindparam("matched_ids", ids, type_=postgresql.ARRAY(Integer)))
+    return Customer.id.in_(ids)
 
 
 SUGGEST_LIMIT = 10
