@@ -170,7 +170,7 @@ class Step:
         self.parsed = parsed_for(definition)
         self.events = []
         self.open_rows = None  # the instance's open inbox rows when the caller has read them under the lock
-        self.state_json = None  # the state finish() dumped
+        self.state_json = None  # the state finish() dumped (JSON text)
         if workflow is None:
             self.engine = CrmScriptEngine(db, instance, user_id)
             workflow = store.load_state(instance.state, self.parsed.spec, self.parsed.subprocess_specs, self.engine)
@@ -267,7 +267,7 @@ class Step:
         """What this step writes (see processes.step_writes), after finish()."""
         tasks = [row for row in self.open_rows if step_writes.changed_columns(row, step_writes.TASKS)]
         version = self.instance.lock_version if expected_version is None else expected_version
-        return step_writes.StepWrite(self.instance, version, tasks, new_rows, self.events, state_json=self.state_json)
+        return step_writes.StepWrite(self.instance, version, self.state_json, tasks, new_rows, self.events)
 
     def save(self, **kwargs):
         """finish() and write; the instance's open steps afterwards are left on `instance.open_steps`."""

@@ -27,11 +27,11 @@ _VERSION, _STATE = "lock_version", "state"
 class StepWrite:
     instance: ProcessInstance  # persistent (in the session) or transient (a batch start's new row)
     expected_version: int  # the lock_version the step read; the write fails if the row has another
+    state_json: str  # the instance's new state as JSON text (processes.store.dump_state_json)
     changed_tasks: list = field(default_factory=list)  # HumanTask objects the step changed
     new_tasks: list = field(default_factory=list)  # dicts of new inbox rows
     events: list = field(default_factory=list)  # dicts of history rows
     new_task_ids: list = field(default_factory=list)  # [(id, task_uuid)] once written
-    state_json: str | None = None  # the instance's new state as JSON text (processes.store.dump_state_json)
 
 
 def changed_columns(obj, table):
@@ -56,16 +56,14 @@ def write(db, writes: list[StepWrite]):
     lock_version is no longer the one its step read. Fills each StepWrite's new_task_ids."""
     if not writes:
         return
-    instance_cols = _union([w.instance for w in writes], INSTANCES)
-    with_state = any(w.state_json is not None for w in writes)
-    if with_state:
-        instance_cols = tuple(c.key for c in INSTANCES.columns if c.key in instance_cols or c.key == _STATE)
+    # Every step leaves a new state; the other instance columns only when it changed them.
+    changed = _union([w.instance for w in writes], INSTANCES)
+    instance_cols = tuple(c.key for c in INSTANCES.columns if c.key in changed or c.key == _STATE)
     changed_tasks = [t for w in writes for t in w.changed_tasks]
     task_cols = _union(changed_tasks, TASKS)
     # The state stays JSON text (spliced into the row set on PostgreSQL); the rest are plain values.
     instances = [{"id": w.instance.id, _VERSION: w.expected_version,
-                  **{c: getattr(w.instance, c) for c in instance_cols
-                     if not (c == _STATE and w.state_json is not None)}} for w in writes]
+                  **{c: getattr(w.instance, c) for c in instance_cols if c != _STATE}} for w in writes]
     states = [w.state_json for w in writes]
     tasks = [{"id": t.id, **{c: getattr(t, c) for c in task_cols}} for t in changed_tasks] if task_cols else []
     new_tasks = [row for w in writes for row in w.new_tasks]
@@ -77,8 +75,7 @@ def write(db, writes: list[StepWrite]):
                                                  new_tasks, events)
         else:
             for row, state in zip(instances, states):
-                if state is not None:
-                    row[_STATE] = json.loads(state)
+                row[_STATE] = json.loads(state)
             updated, created = _write_each(db, instance_cols, task_cols, instances, tasks, new_tasks, events)
     if updated != len(instances):
         raise ConcurrentUpdate("the process instance was changed by someone else; reload and try again")
@@ -91,11 +88,10 @@ def write(db, writes: list[StepWrite]):
         # The session must not write again what was written here.
         if sa_inspect(w.instance).persistent:
             for c in instance_cols:
-                if not (c == _STATE and w.state_json is not None):
+                if c != _STATE:
                     set_committed_value(w.instance, c, getattr(w.instance, c))
             set_committed_value(w.instance, _VERSION, w.expected_version + 1)
-            if w.state_json is not None:
-                db.expire(w.instance, [_STATE])  # read again (as a dict) only if someone asks for it
+            db.expire(w.instance, [_STATE])  # read again (as a dict) only if someone asks for it
     for t in changed_tasks:
         for c in task_cols:
             set_committed_value(t, c, getattr(t, c))
@@ -106,12 +102,8 @@ def _json(value):
 
 
 def _rows_json(rows, states):
-    """The rows as one JSON array, each row's state (JSON text or None) spliced in as its "state" member."""
-    parts = []
-    for row, state in zip(rows, states):
-        text_ = _json(row)
-        parts.append(text_ if state is None else f'{text_[:-1]}, "{_STATE}": {state}}}')
-    return f"[{', '.join(parts)}]"
+    """The rows as one JSON array, each row's state (JSON text) spliced in as its "state" member."""
+    return "[" + ", ".join(f'{_json(row)[:-1]}, "{_STATE}": {state}}}' for row, state in zip(rows, states)) + "]"
 
 
 def _write_postgresql(db, instance_cols, task_cols, instances_json, tasks, new_tasks, events):
