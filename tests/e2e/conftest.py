@@ -46,7 +46,10 @@ def page(browser):
     # Scripts must not fail or log errors on any page a browser test opened (a missing favicon or a refused
     # bpmn-js option did). Answers the tests ask for on purpose (a wrong password 401, field errors 422, conflicts
     # 409) are logged by chromium as failed loads too; those are fine.
-    unexpected = [e for e in errors if not any(f"status of {code}" in e for code in (401, 409, 422))]
+    # ERR_SOCKET_NOT_CONNECTED is chromium losing a speculative socket to the one-request-at-a-time test server
+    # (seen once in 800 tests, on a 304 reload of the login page's styles): transport, not the page.
+    unexpected = [e for e in errors if not any(f"status of {code}" in e for code in (401, 409, 422))
+                  and "net::ERR_SOCKET_NOT_CONNECTED" not in e]
     assert unexpected == [], unexpected
 
 
