@@ -302,6 +302,25 @@ def test_the_limited_count_keeps_the_scope_and_the_other_filters(db, user, monke
                                                          Customer.name.like("常见词%")))}
 
 
+def test_a_number_search_finds_numbers_names_and_contacts_within_the_scope(db, user):
+    """The numbers and names the count probes found are reused by the search, not looked up again: what it finds
+    must still be every match of every column, within the user's scope and filters."""
+    m1, m2 = user("manager1"), user("manager2")
+    day = date(2031, 3, 4)
+    own = [make_customer(db, name=f"号码客户{i}", on_date=day, manager="manager1") for i in range(3)]
+    other = make_customer(db, name="别人的客户", on_date=day, manager="manager2")
+    named = make_customer(db, name="kh310304 代理商", on_date=date(2031, 3, 5), manager="manager1")
+    by_contact = make_customer(db, name="联系人匹配", on_date=date(2031, 3, 6), manager="manager1")
+    add_contact(db, by_contact, name="KH310304-对接人")
+    add_contact(db, other, name="KH310304-别人")
+    expected = sorted([c.id for c in own] + [named.id, by_contact.id], reverse=True)
+    for who in (m1, user("admin")):
+        found = search.find_customers(db, user=who, q="KH310304", manager_id=m1.id, per_page=20)
+        assert ([c.id for c in found.items], found.total, found.total_exact) == (expected, 5, True)
+    assert [c.id for c in search.find_customers(db, user=m2, q="KH310304").items] == [other.id]
+    assert search.find_customers(db, user=m1, q="KH310304", name="代理").total == 1
+
+
 def test_the_unsearched_list_counts_up_to_the_limit_and_pages_on(db, user, monkeypatch):
     """The list without a search text counts at most COUNT_LIMIT customers ("N+", Next open): the first page of a
     million customers costs what it costs at a few thousand, and every page still holds the customers an exact
