@@ -29,6 +29,42 @@ def test_the_funnel_shows_its_stages_with_conversions_between_them(login, db, us
     assert "↓ 60%" in data and "↓ 67%" in data and "↓ 50%" in data
 
 
+def _text_colours(html):
+    """{label text: its colour} over every text glyph of the page's charts."""
+    objects = {}  # bokeh writes an object once, by id, and refers to it by id elsewhere
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "id" in node and "attributes" in node:
+                objects[node["id"]] = node
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+    walk(json.loads(_chart_data(html)))
+    colours = {}
+    for node in objects.values():
+        if node.get("name") != "GlyphRenderer" or node["attributes"]["glyph"]["name"] != "Text":
+            continue
+        source = objects[node["attributes"]["data_source"]["id"]]
+        colour = objects[node["attributes"]["glyph"]["id"]]["attributes"]["text_color"]["value"]
+        colours.update({text: colour for text in dict(source["attributes"]["data"]["entries"]).get("text", [])})
+    return colours
+
+
+def test_a_stage_too_narrow_for_its_label_has_it_beside_the_bar_in_dark_text(login, db, user):
+    sup = user("supervisor")
+    for status in ["unassigned"] * 9 + ["failed"]:
+        db.add(Opportunity(customer_name="x", probability=50, summary="s", description="d", created_by=sup.id,
+                           created_at=datetime(2025, 1, 1), status=status))
+    db.flush()
+    colours = _text_colours(login("supervisor").get("/reports/dashboards").get_data(as_text=True))
+    # recorded 10 (on its bar, in white); assigned 1, closed 1, succeeded 0 (beside their bars, in dark text)
+    assert colours["已录入  10"] == "#ffffff"
+    assert colours["已指派  1"] == colours["已结束  1"] == colours["开发成功  0"] == "#1f2933"
+
+
 def _churn_cases(db, user):
     m1, m2 = user("manager1"), user("manager2")
     for i, (manager, year) in enumerate([(m1, 2024), (m1, 2024), (m2, 2024), (m2, 2025), (m1, 2026)]):

@@ -67,6 +67,11 @@ def bar_chart(chart, title, height=320):
     return script, Markup(f'<div id="{target}" class="bk-root"></div>')
 
 
+# A funnel stage narrower than this share of the widest has its label beside the bar: about where the label
+# ("开发成功  12") no longer fits inside it on a dashboard 1366 px wide.
+NARROW_STAGE = 0.2
+
+
 def funnel_chart(stages, title, height=300):
     """The opportunity funnel: one centred bar per stage, widest first, each labelled with its count, and the
     conversion from the stage above (as a percentage) between them. stages: [(label, count)] in funnel order."""
@@ -77,16 +82,24 @@ def funnel_chart(stages, title, height=300):
     top = max(counts)
     conversions = [""] + [f"↓ {round(100.0 * n / above)}%" if above else "↓ —"
                           for above, n in zip(counts, counts[1:])]
+    texts = [f"{label}  {n:,}" for label, n in zip(labels, counts)]
     source = ColumnDataSource({
         "stage": labels, "count": counts, "left": [-n / 2 for n in counts], "right": [n / 2 for n in counts],
-        "text": [f"{label}  {n:,}" for label, n in zip(labels, counts)], "conversion": conversions,
-        "x_text": [0] * len(counts), "x_conv": [top / 2 * 1.02] * len(counts)})
+        "conversion": conversions, "x_conv": [top / 2 * 1.02] * len(counts)})
     fig = figure(y_range=list(reversed(labels)), height=height, sizing_mode="stretch_width", title=title,
                  toolbar_location="right", tools="save,reset", x_range=(-top / 2 * 1.05, top / 2 * 1.45))
     fig.hbar(y="stage", left="left", right="right", height=0.8, source=source, color="#1d5fbf", alpha=0.85)
-    fig.text(x="x_text", y="stage", text="text", source=source, text_align="center", text_baseline="middle",
-             text_color="#ffffff", text_font_size="12px", y_offset=0,
-             background_fill_color="#1d5fbf", background_fill_alpha=0.0)
+    # A stage's label sits on its bar in white; a bar too narrow for it (0 succeeded, say) has it beside the bar
+    # in dark text, where it can be read.
+    narrow = [n < top * NARROW_STAGE for n in counts]
+    for outside in (False, True):
+        rows = [i for i, is_narrow in enumerate(narrow) if is_narrow == outside]
+        if not rows:
+            continue
+        labelled = ColumnDataSource({"stage": [labels[i] for i in rows], "text": [texts[i] for i in rows],
+                                     "x": [counts[i] / 2 + top * 0.01 if outside else 0 for i in rows]})
+        fig.text(x="x", y="stage", text="text", source=labelled, text_align="left" if outside else "center",
+                 text_baseline="middle", text_color="#1f2933" if outside else "#ffffff", text_font_size="12px")
     # The conversion from the stage above sits at the upper edge of each stage's bar, to the right of the funnel.
     fig.text(x="x_conv", y="stage", text="conversion", source=source, text_align="left", text_baseline="bottom",
              text_color="#3e4c59", text_font_size="12px", y_offset=-14)
