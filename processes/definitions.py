@@ -4,6 +4,7 @@ A definition row is immutable: key, version, content hash, BPMN XML and the form
 start on the latest version; running ones stay on theirs. Parsing costs ~1 ms per file, so each version is parsed
 once per process and its spec objects are shared by every instance load.
 """
+import copy
 import hashlib
 import json
 from collections import OrderedDict
@@ -191,7 +192,7 @@ def latest_or_fail(db, key):
 
 
 # Per-version spec cache. Keyed by id and content hash: ids can be reused after a rolled-back transaction.
-_CACHE: "OrderedDict[tuple, ParsedModel]" = OrderedDict()
+_CACHE: "OrderedDict[tuple, ParsedModel | DefinitionInvalid]" = OrderedDict()
 _CACHE_SIZE = 256
 _CACHE_LOCK = Lock()
 
@@ -205,13 +206,22 @@ def _remember(row, parsed):
 
 
 def parsed_for(row) -> ParsedModel:
-    """The parsed spec of a stored definition, parsed at most once per process."""
+    """The parsed spec of a stored definition, parsed at most once per process. A stored row that does not parse
+    (DefinitionInvalid) is remembered too and refused again at once: every inbox page names the processes, and
+    re-reading and re-parsing such a row cost each page two statements and a parse."""
     cache_key = (row.id, row.content_hash)
     with _CACHE_LOCK:
         hit = _CACHE.get(cache_key)
         if hit is not None:
             _CACHE.move_to_end(cache_key)
-            return hit
-    parsed = parse_model(row.bpmn_xml, key=row.key, forms=row.forms or {}, strict=False)
+    if isinstance(hit, DefinitionInvalid):
+        raise copy.copy(hit).with_traceback(None)  # a copy: re-raising one object would grow its traceback
+    if hit is not None:
+        return hit
+    try:
+        parsed = parse_model(row.bpmn_xml, key=row.key, forms=row.forms or {}, strict=False)
+    except DefinitionInvalid as err:
+        _remember(row, err)
+        raise
     _remember(row, parsed)
     return parsed

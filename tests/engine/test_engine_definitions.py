@@ -67,6 +67,24 @@ def test_spec_is_parsed_once_per_version(db):
     assert parsed_for(row) is parsed_for(row)
 
 
+def test_a_stored_row_that_no_longer_parses_is_refused_again_without_a_new_parse(db, monkeypatch):
+    from datetime import datetime
+    from processes import definitions
+    row = ProcessDefinition(key="broken_demo", version=1, content_hash="0" * 64, bpmn_xml="<definitions/>",
+                            forms={}, deployed_at=datetime(2026, 1, 1))
+    db.add(row)
+    db.flush()
+    parses = []
+    real = definitions.parse_model
+    monkeypatch.setattr(definitions, "parse_model", lambda *a, **kw: parses.append(1) or real(*a, **kw))
+    with pytest.raises(DefinitionInvalid) as first:
+        parsed_for(row)
+    with pytest.raises(DefinitionInvalid) as again:
+        parsed_for(row)
+    assert len(parses) == 1 and again.value.detail == first.value.detail and "invalid BPMN" in again.value.detail
+    assert again.value is not first.value
+
+
 def test_an_instance_started_on_v1_finishes_on_v1_after_v2(db, user, actor):
     v1, _ = deploy(db, DEMO_XML)
     old = start_process(db, "engine_demo", business_key="old", subject="old",
