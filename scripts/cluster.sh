@@ -9,7 +9,8 @@
 #
 # Settings (environment): PORT (8080), NODE_PORTS ("8081 8082"), ONE_NODE_PORT (8083: nginx to node1 only, for
 # benchmarks), DATABASE_URL, CELERY_BROKER_URL (redis://127.0.0.1:6379/5), CELERY_RESULT_BACKEND (…/6),
-# GUNICORN_WORKERS / GUNICORN_THREADS (deploy/gunicorn.conf.py), WORKER_CONCURRENCY (2), LOG_LEVEL (info),
+# GUNICORN_WORKERS (processes per node; default: the machine's cores shared out among the nodes) / GUNICORN_THREADS
+# (deploy/gunicorn.conf.py), WORKER_CONCURRENCY (2), LOG_LEVEL (info),
 # CELERY_TASK_TIME_LIMIT (300 s; the broker's visibility timeout is one minute more). State: instance/cluster/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,12 @@ PORT=${PORT:-8080}
 NODE_PORTS=(${NODE_PORTS:-8081 8082})
 ONE_NODE_PORT=${ONE_NODE_PORT:-8083}
 WORKERS=2
+# The nodes of this script share one machine, so they share its cores: each node gets its part of them (2 cores,
+# 2 nodes: one process of GUNICORN_THREADS threads each). Two processes per node on 2 cores meant one node alone
+# already used the whole machine and a second could only add contention (bench/README.md, "Cluster under load").
+# On a machine of its own a node would take about one process per core.
+CORES=$(nproc 2>/dev/null || echo 2)
+export GUNICORN_WORKERS=${GUNICORN_WORKERS:-$(( CORES / ${#NODE_PORTS[@]} > 0 ? CORES / ${#NODE_PORTS[@]} : 1 ))}
 export DATABASE_URL=${DATABASE_URL:-postgresql://root@127.0.0.1:5432/crm_cluster}
 export CELERY_BROKER_URL=${CELERY_BROKER_URL:-redis://127.0.0.1:6379/5}
 export CELERY_RESULT_BACKEND=${CELERY_RESULT_BACKEND:-redis://127.0.0.1:6379/6}
@@ -149,7 +156,7 @@ up() {
   cat <<TXT
 
   CRM cluster is ready at http://127.0.0.1:$PORT/   (node1 alone through nginx: http://127.0.0.1:$ONE_NODE_PORT/)
-  nodes: ${NODE_PORTS[*]}, workers: $WORKERS, beat: 1, database: $DATABASE_URL, broker: $CELERY_BROKER_URL
+  nodes: ${NODE_PORTS[*]} ($GUNICORN_WORKERS gunicorn process(es) each), workers: $WORKERS, beat: 1, database: $DATABASE_URL, broker: $CELERY_BROKER_URL
   logs (JSON lines): $LOGS/{node1,node2,worker1,worker2,beat}.log, nginx: $LOGS/nginx-{access,error}.log
   pids: $PIDS/   stop: scripts/cluster.sh down
 
