@@ -7,7 +7,7 @@ A query is split into one simple condition per column (a UNION) so that each par
 neither index: the conditions there are the plain LIKE."""
 import re
 
-from sqlalchemy import Boolean, Integer, any_, bindparam, func, or_, select, union
+from sqlalchemy import Boolean, Integer, any_, bindparam, case, func, or_, select, union
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -230,8 +230,8 @@ def _common_page(db, user, q, filters, page, per_page, probed):
               and (key == "name" or ASCII_WORD.match(q))]
     for key in probes:
         where = query_customers(user=user, **{**rest, key: q}).whereclause
-        ids = _ids_upto(db, where, cap + 1)
-        if len(ids) > cap:
+        ids = _ids_below(db, where, cap + 1)
+        if ids is None:  # more than cap: a common text
             break
         probed[key] = ids
     else:
@@ -241,13 +241,16 @@ def _common_page(db, user, q, filters, page, per_page, probed):
     return Page(items=items, total=cap, page=page, per_page=per_page, total_exact=False)
 
 
-def _ids_upto(db, where, limit):
-    """The ids of up to `limit` customers meeting `where`; on PostgreSQL as one array (one row: fetching up to
-    5,001 rows only to learn that a text is common cost more than the count it replaced)."""
+def _ids_below(db, where, limit):
+    """The ids of the customers meeting `where`, or None when `limit` or more do. On PostgreSQL one row: the ids
+    as an array, or no array once the limit is reached (fetching 5,001 ids only to learn that a text is common
+    cost more than the count it replaced)."""
     found = select(Customer.id).where(where).limit(limit).subquery()
     if db.get_bind().dialect.name == "postgresql":
-        return db.scalar(select(func.array_agg(found.c.id))) or []
-    return list(db.scalars(select(found.c.id)))
+        n, ids = db.execute(select(func.count(), case((func.count() < limit, func.array_agg(found.c.id))))).one()
+        return (ids or []) if n < limit else None
+    ids = list(db.scalars(select(found.c.id)))
+    return ids if len(ids) < limit else None
 
 
 def _paginate_in_one_pass(db, stmt, page, per_page):
