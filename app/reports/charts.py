@@ -88,7 +88,8 @@ def funnel_chart(stages, title, height=300):
         "conversion": conversions, "x_conv": [top / 2 * 1.02] * len(counts)})
     fig = figure(y_range=list(reversed(labels)), height=height, sizing_mode="stretch_width", title=title,
                  toolbar_location="right", tools="save,reset", x_range=(-top / 2 * 1.05, top / 2 * 1.45))
-    fig.hbar(y="stage", left="left", right="right", height=0.8, source=source, color="#1d5fbf", alpha=0.85)
+    fig.hbar(y="stage", left="left", right="right", height=0.8, source=source, fill_color="#1d5fbf", fill_alpha=0.85,
+             line_color=None)  # no outline: an empty stage is no bar at all, not a stray line
     # A stage's label sits on its bar in white; a bar too narrow for it (0 succeeded, say) has it beside the bar
     # in dark text, where it can be read.
     narrow = [n < top * NARROW_STAGE for n in counts]
