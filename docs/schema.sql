@@ -75,10 +75,6 @@ CREATE TABLE contact (
 );
 
 CREATE INDEX ix_contact_customer_id ON contact (customer_id);
-CREATE INDEX ix_contact_mobile_search ON contact USING gin (mobile gin_trgm_ops);
-CREATE INDEX ix_contact_name_chars ON contact USING gin (string_to_array(lower(name), NULL));
-CREATE INDEX ix_contact_name_search ON contact USING gin (name gin_trgm_ops);
-CREATE INDEX ix_contact_office_phone_search ON contact USING gin (office_phone gin_trgm_ops);
 
 CREATE TABLE customer (
 	id SERIAL NOT NULL,
@@ -105,12 +101,15 @@ CREATE TABLE customer (
 	status VARCHAR(10) NOT NULL,
 	created_at TIMESTAMP WITHOUT TIME ZONE NOT NULL,
 	last_order_date DATE,
+	contact_text TEXT,
 	CONSTRAINT pk_customer PRIMARY KEY (id),
 	CONSTRAINT uq_customer_no UNIQUE (no),
 	CONSTRAINT fk_customer_manager_id_user_account FOREIGN KEY(manager_id) REFERENCES user_account (id)
 );
 
 CREATE INDEX ix_customer_composition ON customer (level, credit, satisfaction) WHERE status <> 'deleted';
+CREATE INDEX ix_customer_contact_text_chars ON customer USING gin (string_to_array(lower(contact_text), NULL));
+CREATE INDEX ix_customer_contact_text_search ON customer USING gin (contact_text gin_trgm_ops);
 CREATE INDEX ix_customer_level ON customer (level);
 CREATE INDEX ix_customer_manager_status ON customer (manager_id, status);
 CREATE INDEX ix_customer_name_chars ON customer USING gin (string_to_array(lower(name), NULL));

@@ -191,7 +191,7 @@ def test_short_searches_reach_the_characters_index(db, user):
     db.execute(text("SET LOCAL enable_seqscan = off"))  # the test tables are small enough to be read whole
     compiled = statement.compile(db.get_bind(), compile_kwargs={"literal_binds": True})
     plan = "\n".join(db.scalars(text(f"EXPLAIN {compiled}")))
-    assert "ix_customer_name_chars" in plan and "ix_contact_name_chars" in plan, plan
+    assert "ix_customer_name_chars" in plan and "ix_customer_contact_text_chars" in plan, plan
 
 
 def test_filters_and_logical_delete(db, user):
@@ -244,13 +244,14 @@ def test_search_pages_count_and_clamp(db, user):
 
 
 def test_search_with_many_matches_gives_the_same_page(db, user, monkeypatch):
-    """Past MATCHED_IDS_MAX matches the search stays a subquery; the page must not change."""
+    """A search of several words: past MATCHED_IDS_MAX matches of its key word the search stays a subquery; the
+    page must not change."""
     admin = user("admin")
     for i in range(4):
         make_customer(db, name=f"多匹配客户{i}")
-    few = search.find_customers(db, user=admin, q="多匹配客", page=1, per_page=3)
+    few = search.find_customers(db, user=admin, q="多匹配客 户", page=1, per_page=3)
     monkeypatch.setattr(search, "MATCHED_IDS_MAX", 2)
-    many = search.find_customers(db, user=admin, q="多匹配客", page=1, per_page=3)
+    many = search.find_customers(db, user=admin, q="多匹配客 户", page=1, per_page=3)
     assert (many.total, [c.id for c in many.items]) == (few.total, [c.id for c in few.items]) == \
         (4, [c.id for c in few.items])
     assert [c.name for c in many.items] == ["多匹配客户3", "多匹配客户2", "多匹配客户1"]
@@ -277,7 +278,7 @@ def test_a_search_most_customers_match_is_counted_up_to_a_limit_with_the_same_pa
     monkeypatch.setattr(search, "SEARCH_COUNT_LIMIT", 1)
     monkeypatch.setattr(search, "MATCHED_IDS_MAX", 1)  # texts of 3+ characters take the trigram ids below that
     capped = _pages(db, admin, q)
-    if q == "139":  # only contacts hold it: the probes of names and numbers find nothing, the count stays exact
+    if q == "139":  # held by two customers' contacts only: within the two a page holds, the count stays exact
         assert all(p.total_exact for p in capped)
     else:
         assert not capped[0].total_exact and capped[0].has_next

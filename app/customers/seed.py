@@ -13,7 +13,7 @@ from sqlalchemy import exists, insert, select
 
 from app.auth.models import User
 from app.catalog.models import Order, OrderLine, Product
-from app.customers import last_order
+from app.customers import contact_text, last_order
 from app.customers.models import Activity, Contact, Customer
 from processes.clock import utcnow
 
@@ -197,6 +197,7 @@ def seed_demo(db):
                 for r in rows]
 
     db.execute(insert(Contact), by_customer(plan["contacts"]))
+    contact_text.refresh(db)  # the bulk insert bypasses the contact events that keep it
     if plan["activities"]:
         db.execute(insert(Activity), by_customer(plan["activities"]))
     if plan["orders"]:
