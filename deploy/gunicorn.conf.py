@@ -35,3 +35,12 @@ limit_request_field_size = 16384
 def post_fork(_server, _worker):
     from app.common import json_logging
     json_logging.configure()
+
+
+def post_worker_init(_worker):
+    """The app is loaded: move everything it allocated at start (modules, models, the parsed BPMN, about 270,000
+    objects) out of the garbage collector's reach. A full collection scanned them all: a 150 ms pause of every
+    request in the process, once every thousand or so requests, which is what a p99 is made of. Afterwards a full
+    collection scans only what requests left behind (3 ms). Nothing frozen is garbage: it is what the app keeps."""
+    import gc
+    gc.freeze()
