@@ -1,10 +1,12 @@
 """The customer list: filters, the one search box, and its pagination.
 
 On PostgreSQL the 'contains' conditions are served by indexes: trigram indexes (models.search_index) from 3
-characters; for 1 or 2 characters, which have no trigram, the names and numbers have an index over their characters
-(models.chars_index) that narrows the rows to those holding every character of the text before the LIKE decides.
-A query is split into one simple condition per column (a UNION) so that each part can use its own index. SQLite has
-neither index: the conditions there are the plain LIKE."""
+characters; for 1 or 2 characters, which have no trigram, the numbers, names and contact texts have an index over
+their characters (models.chars_index) that narrows the rows to those holding every character of the text before
+the LIKE decides. Every searched text is on the customer row (its contacts' names and phones in
+customer.contact_text). A search is split into one simple condition per column (one statement each for a single
+word, a UNION for several) so that each part can use its own index. SQLite has neither index: the conditions there
+are the plain LIKE."""
 import re
 
 from sqlalchemy import Boolean, Integer, any_, bindparam, case, false, func, or_, select, true, union
