@@ -8,8 +8,12 @@ import os
 bind = [os.environ.get("GUNICORN_BIND", "127.0.0.1:8081")]
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 # Threads: a request waiting on PostgreSQL does not hold a whole process; SQLAlchemy sessions are per thread.
+# Two: the app's requests are mostly Python (the GIL runs one thread at a time), so more threads only share the
+# processor more finely and every request in flight finishes later. At 8 clients through nginx, 2 threads gave a
+# lower p99 than 4 in three alternating pairs of runs (bench/README.md, load.py). Raise it when requests spend
+# long in the database (slow reports, a distant database server).
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 # SIGTERM: stop accepting, let in-flight requests finish for up to this long, then exit.
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
