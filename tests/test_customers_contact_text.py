@@ -21,7 +21,7 @@ def _kept(db, customer):
 
 def _lines(value):
     """The text as a multiset of contacts (each `name LF mobile LF office phone`)."""
-    parts = (value or "").split(contact_text.SEPARATOR) if value else []
+    parts = value.split(contact_text.SEPARATOR) if value else []
     return sorted(tuple(parts[i:i + 3]) for i in range(0, len(parts), 3))
 
 
