@@ -4,7 +4,8 @@ served by the same server in the same run (the floor), printed as a ratio to it.
     .venv/bin/python bench/http_bench.py [--db postgresql://root@127.0.0.1:5432/crm_bench] [--scale 1] [--port 8090]
                                    [--quick] [--seconds 5] [--clients 8]
 
-Starts `gunicorn -w 2 -k gthread --threads 4` on 127.0.0.1:--port (and stops it at the end); the data set is
+Starts gunicorn with the deployed node's settings (deploy/gunicorn.conf.py: 2 processes × 2 threads by default) on
+127.0.0.1:--port (and stops it at the end); the data set is
 bench/datagen.py's at --scale (generated when the database has no customers; 1 = 100k customers, 5M order lines).
 Measures, single client unless said:
 - the static file (/static/favicon.svg) and authenticated `GET /api/v1/me`: median, p95;
@@ -197,11 +198,13 @@ def prepare(url, scale):
 
 
 def start_server(url, port):
+    # The node as deployed (deploy/gunicorn.conf.py: processes, threads, the frozen heap, JSON access lines), its
+    # access lines thrown away; only the statement counter of wsgi() is added.
     env = {**os.environ, "DATABASE_URL": url, "DEPLOY_MODELS_AT_START": "0", "SECRET_KEY": "bench-http",
-           "PYTHONPATH": str(ROOT)}
-    server = subprocess.Popen([str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", "2", "-k", "gthread", "--threads", "4",
-                               "-b", f"127.0.0.1:{port}", "--log-level", "warning", "bench.http_bench:wsgi()"],
-                              cwd=str(ROOT), env=env)
+           "PYTHONPATH": str(ROOT), "NODE_NAME": "bench-http"}
+    command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
+               "-b", f"127.0.0.1:{port}", "bench.http_bench:wsgi()"]
+    server = subprocess.Popen(command, cwd=str(ROOT), env=env, stdout=subprocess.DEVNULL)
     for _ in range(600):
         try:
             if Client(port).request("GET", STATIC)[0] == 200:

@@ -16,6 +16,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from lxml import etree
 from sqlalchemy import func, select
+from sqlalchemy.orm import defer
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
@@ -185,7 +186,10 @@ def get_definition(db, definition_id):
 
 
 def latest_or_fail(db, key):
-    row = latest_definition(db, key)
+    """The latest version of `key` for a start. Without the diagram's text: a start needs the parsed model, cached
+    per process (parsed_for), and the text is read only when this process has not parsed that version yet."""
+    row = db.scalar(select(ProcessDefinition).options(defer(ProcessDefinition.bpmn_xml))
+                    .where(ProcessDefinition.key == key).order_by(ProcessDefinition.version.desc()).limit(1))
     if row is None:
         raise DefinitionNotFound(f"no process '{key}' is deployed", key=key)
     return row

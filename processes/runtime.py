@@ -33,6 +33,7 @@ def start_process(db, key, *, business_key=None, subject=None, data=None, user_i
     db.add(instance)
     db.flush()
     step = Step.new(db, instance, definition, user_id, data)
+    step.open_rows = []  # a new instance has no inbox rows yet: nothing to read
     step.event("started", data={"version": definition.version, "data": jsonable(data or {})})
     step.advance()
     return step.save()

@@ -69,8 +69,8 @@ def real_engine(app, engine):
 
 def _request(app, eng, created):
     with committed_session(app, eng) as s:
-        sr = svc.create_request(s, user=users_by_name(s)["service1"], type="投诉", summary="并发", request="并发测试",
-                                customer_id=created["customer"], limits=LIMITS)
+        sr, _instance = svc.create_request(s, user=users_by_name(s)["service1"], type="投诉", summary="并发",
+                                           request="并发测试", customer_id=created["customer"], limits=LIMITS)
         s.commit()
         created["requests"].append(sr.id)
         return sr.id

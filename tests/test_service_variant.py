@@ -21,8 +21,9 @@ WORKLISTS = {  # user -> (list page, the steps it lists)
 
 
 def _record(app, db, user, customer, summary):
-    sr = svc.create_request(db, user=user("service1"), type="投诉", summary=summary, customer_id=customer.id,
-                            request="客户来电：打印机无法联网。", limits=deadlines.settings(app.config))
+    sr, _instance = svc.create_request(db, user=user("service1"), type="投诉", summary=summary,
+                                       customer_id=customer.id, request="客户来电：打印机无法联网。",
+                                       limits=deadlines.settings(app.config))
     db.commit()
     return sr.id
 

@@ -50,25 +50,33 @@ def page_args(args=None):
     return page, per_page
 
 
-def paginate(db, stmt, page=1, per_page=20, scalars=True, count_limit=None):
+def paginate(db, stmt, page=1, per_page=20, scalars=True, count_limit=None, total=None, fetch=None):
     """One page of `stmt` and its total.
 
     count_limit: count at most that many rows (or up to the requested page, if further) plus one. A list that can
     grow without bound (the inbox of a busy lane) then costs the same to open at 1,000 or 100,000 rows; the page
-    says "1000+" and Next stays open while more rows exist."""
-    counted = stmt.order_by(None)
+    says "1000+" and Next stays open while more rows exist.
+    total: the count, when the caller already made it the same way (no second count).
+    fetch: reads the page's items from the limited statement (e.g. joins its ids to their rows)."""
     cap = None
     if count_limit is not None:
         cap = max(count_limit, page * per_page)
-        counted = counted.limit(cap + 1)
-    total = db.scalar(select(func.count()).select_from(counted.subquery()))
+    if total is None:
+        counted = stmt.order_by(None)
+        if cap is not None:
+            counted = counted.limit(cap + 1)
+        total = db.scalar(select(func.count()).select_from(counted.subquery()))
     exact = cap is None or total <= cap
     if not exact:
         total = cap
     pages = max(1, math.ceil(total / per_page))
     page = min(page, pages)
-    result = db.execute(stmt.limit(per_page).offset((page - 1) * per_page))
-    items = list(result.scalars() if scalars else result)
+    limited = stmt.limit(per_page).offset((page - 1) * per_page)
+    if fetch is not None:
+        items = list(fetch(limited))
+    else:
+        result = db.execute(limited)
+        items = list(result.scalars() if scalars else result)
     return Page(items=items, total=total, page=page, per_page=per_page, total_exact=exact)
 
 

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from flask_babel import gettext
 from sqlalchemy import and_, false, func, or_, select, union_all
-from sqlalchemy.orm import load_only
 
 from app.auth.rights_catalog import role_label
 from app.common.errors import Forbidden, NotFound
@@ -85,7 +84,8 @@ def _conditions(process=None, due=None, q=None):
 
 
 def task_ids_query(user, *, window=None, process=None, role=None, due=None, sort="waiting", q=None, tab="all"):
-    """The ids of a user's inbox in list order, with the list filters; invalid filter values are ignored.
+    """The ids of a user's inbox in list order (first column; the sort columns follow, so a page of it can be
+    joined to its rows and keep its order), with the list filters; invalid filter values are ignored.
 
     A UNION ALL of the branches. With `window`, each branch is sorted and cut to that many rows first, so the
     database reads at most `window` index entries per branch however long the lane is (PostgreSQL cannot merge
@@ -101,18 +101,26 @@ def task_ids_query(user, *, window=None, process=None, role=None, due=None, sort
             branch = select(*cut.c)
         branches.append(branch)
     if not branches:
-        return select(HumanTask.id).where(false())
+        return select(*columns).where(false())
     rows = (branches[0] if len(branches) == 1 else union_all(*branches)).subquery()
-    return select(rows.c.id).order_by(*SORTS[sort](rows.c), rows.c.id)
+    return select(*rows.c).order_by(*SORTS[sort](rows.c), rows.c.id)
 
 
-def inbox_page(db, user, page, per_page, **filters):
-    """One page of the inbox: ids are picked first (count up to COUNT_LIMIT, filter, sort and page from the
-    indexes alone), then only that page's rows are read."""
+def inbox_page(db, user, page, per_page, *, tab_total=None, **filters):
+    """One page of the inbox: the page's ids are picked from the indexes alone (filter, sort, page) and joined to
+    their rows in one statement; the count (up to COUNT_LIMIT) is a second one, unless the caller already has it
+    from tab_counts with the same filters (`tab_total`: the count of this tab, cut at the same limit)."""
     window = max(COUNT_LIMIT, page * per_page) + 1  # what paginate counts and pages through at most
-    result = paginate(db, task_ids_query(user, window=window, **filters), page, per_page, count_limit=COUNT_LIMIT)
-    result.items = _rows_in_order(db, result.items)
-    return result
+    sort = filters.get("sort") if filters.get("sort") in SORTS else "waiting"
+
+    def rows_in_order(page_of_ids):
+        ids = page_of_ids.subquery()
+        return db.scalars(select(HumanTask).join(ids, HumanTask.id == ids.c.id)
+                          .order_by(*SORTS[sort](ids.c), ids.c.id)).all()
+    # tab_counts cuts at COUNT_LIMIT + 1, which is what paginate counts up to while the page is within the limit.
+    known = tab_total if tab_total is not None and page * per_page <= COUNT_LIMIT else None
+    return paginate(db, task_ids_query(user, window=window, **filters), page, per_page, count_limit=COUNT_LIMIT,
+                    total=known, fetch=rows_in_order)
 
 
 def inbox_tasks(db, user, limit, **filters):
@@ -183,21 +191,32 @@ def claim_many(db, user, actor, task_ids) -> list[dict]:
     return results
 
 
+# {the latest definitions' (id, key, content hash): {key: display name}}: the names come from the parsed models,
+# which change only with a deployment (a new row), so they are worked out once per deployment and process.
+_NAMES = {}
+
+
 def process_names(db):
     """{key: display name} from the latest version of every deployed process."""
     latest = select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("v")) \
         .group_by(ProcessDefinition.key).subquery()
-    # Only what names the cached parse: the diagram itself is read just when this process has not parsed it yet.
-    rows = db.scalars(select(ProcessDefinition).options(
-        load_only(ProcessDefinition.id, ProcessDefinition.key, ProcessDefinition.content_hash)).join(
-        latest, and_(ProcessDefinition.key == latest.c.key, ProcessDefinition.version == latest.c.v))).all()
-    names = {}
-    for row in rows:
-        try:
-            names[row.key] = parsed_for(row).name
-        except Exception:  # a stored model that no longer parses still lists under its key
-            names[row.key] = row.key
-    return dict(sorted(names.items(), key=lambda kv: kv[1]))
+    rows = tuple(tuple(r) for r in db.execute(
+        select(ProcessDefinition.id, ProcessDefinition.key, ProcessDefinition.content_hash).join(
+            latest, and_(ProcessDefinition.key == latest.c.key, ProcessDefinition.version == latest.c.v))
+        .order_by(ProcessDefinition.key)))
+    names = _NAMES.get(rows)
+    if names is None:
+        names = {}
+        for definition_id, key, _hash in rows:
+            try:
+                names[key] = parsed_for(db.get(ProcessDefinition, definition_id)).name
+            except Exception:  # a stored model that no longer parses still lists under its key
+                names[key] = key
+        names = dict(sorted(names.items(), key=lambda kv: kv[1]))
+        if len(_NAMES) > 16:  # deployments (and tests' rolled-back ones) must not grow it without end
+            _NAMES.clear()
+        _NAMES[rows] = names
+    return dict(names)
 
 
 def may_see(task, user) -> bool:

@@ -42,10 +42,10 @@ def index():
         return xlsx_response("tasks.xlsx", [_("Task"), _("Process"), _("Record"), _("Waiting since"), _("Due")],
                              ([t.name, names.get(t.process_key, t.process_key), t.subject or t.business_key or "",
                                local_time(t.created_at), local_time(t.due_at)] for t in rows))
-    page = service.inbox_page(db_session, current_user, *page_args(), **filters)
-    people = service.user_names(db_session, [t.claimed_by for t in page.items])
     counts = service.tab_counts(db_session, current_user, **{k: v for k, v in filters.items()
                                                              if k not in ("tab", "sort")})
+    page = service.inbox_page(db_session, current_user, *page_args(), tab_total=counts[filters["tab"]], **filters)
+    people = service.user_names(db_session, [t.claimed_by for t in page.items])
     return render_template("inbox/index.html", page=page, filters=filters, process_names=names, counts=counts,
                            count_limit=service.COUNT_LIMIT,
                            task_url=links.task_url, record_url=links.record_url, people=people,

@@ -93,8 +93,8 @@ def _dump(sr, tasks=None):
 
 
 def _committed(sr, instance):
-    """The answer to a step: the request as the step left it and the steps the process opened (the engine's write
-    returned them), so nothing is read back after the commit."""
+    """The answer to a start or a step: the request as it left it and the steps the process opened (the engine's
+    write returned them), so nothing is read back after the commit."""
     out = svc.dump_request(sr)
     steps = instance.open_steps if instance.status == "running" and instance.open_steps is not None else []
     out["current_steps"] = [s["bpmn_id"] for s in steps]
@@ -121,11 +121,10 @@ class Requests(MethodView):
     @requires("service.create")
     def post(self, body):
         """Record a service request; its process starts and waits for dispatch."""
-        sr = svc.create_request(db_session, user=current_user, type=body["type"], summary=body["summary"],
-                                customer_no=body["customer_no"], request=body["request"],
-                                limits=deadlines.settings(current_app.config))
-        db_session.commit()
-        return _dump(sr)
+        return _committed(*svc.create_request(db_session, user=current_user, type=body["type"],
+                                               summary=body["summary"], customer_no=body["customer_no"],
+                                               request=body["request"],
+                                               limits=deadlines.settings(current_app.config)))
 
 
 @blp.route("/<int:request_id>")

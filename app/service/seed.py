@@ -32,8 +32,8 @@ def seed_demo(db):
     deploy_directory(db, ROOT / "bpmn-models", ROOT / "forms")
     limits = deadlines.settings(current_app.config)
     for type_, summary, text, reach in DEMO:
-        sr = svc.create_request(db, user=desk, type=type_, summary=summary, customer_id=customer.id, request=text,
-                                limits=limits)
+        sr, _instance = svc.create_request(db, user=desk, type=type_, summary=summary, customer_id=customer.id,
+                                           request=text, limits=limits)
         if reach == "new":
             continue
         actions.dispatch(db, user=supervisor, request_id=sr.id, assignee_id=handler.id)

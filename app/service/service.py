@@ -58,8 +58,10 @@ def check_handler(db, assignee_id, field="assignee"):
     return handler
 
 
-def create_request(db, *, user, type, summary, customer_id=None, customer_no=None, request, limits) -> ServiceRequest:
-    """Record a request and start its process (status new). `limits` are the time limits from deadlines.settings."""
+def create_request(db, *, user, type, summary, customer_id=None, customer_no=None, request, limits):
+    """Record a request and start its process (status new): (request, instance). The instance carries the steps
+    the process opened (`open_steps`), so an answer need not read them back. `limits` are the time limits from
+    deadlines.settings."""
     errors = {}
     summary, request = (summary or "").strip(), (request or "").strip()
     if type not in service_types(db):
@@ -78,13 +80,15 @@ def create_request(db, *, user, type, summary, customer_id=None, customer_no=Non
             _("No customer you may record a request for has this number.")]
     if errors:
         raise ValidationFailed(errors)
-    sr = ServiceRequest(type=type, summary=summary, customer_id=customer.id, request=request, created_by=user.id,
+    # The customer object, not only its id: the answer shows it, and the session keeps only weak references.
+    sr = ServiceRequest(type=type, summary=summary, customer=customer, request=request, created_by=user.id,
                         created_at=utcnow(), rounds=0, status="new")
     db.add(sr)
     db.flush()
-    engine.start_process(db, PROCESS_KEY, business_key=str(sr.id), subject=f"{customer.name} · {summary}"[:200],
-                          data={"request_id": sr.id, **limits}, user_id=user.id)
-    return sr
+    instance = engine.start_process(db, PROCESS_KEY, business_key=str(sr.id),
+                                    subject=f"{customer.name} · {summary}"[:200],
+                                    data={"request_id": sr.id, **limits}, user_id=user.id)
+    return sr, instance
 
 
 def _visible_customer(db, user, *, customer_id, customer_no):

@@ -102,9 +102,10 @@ def create_request():
     form.type.choices = [("", _("Choose…"))] + list(svc.service_type_labels(db_session).items())
     if form.validate_on_submit():
         try:
-            sr = svc.create_request(db_session, user=current_user, type=form.type.data, summary=form.summary.data,
-                                    customer_no=form.customer_no.data.strip().upper(), request=form.request.data,
-                                    limits=deadlines.settings(current_app.config))
+            sr, _instance = svc.create_request(db_session, user=current_user, type=form.type.data,
+                                               summary=form.summary.data,
+                                               customer_no=form.customer_no.data.strip().upper(),
+                                               request=form.request.data, limits=deadlines.settings(current_app.config))
         except ValidationFailed as exc:
             db_session.rollback()
             _put_errors(form, exc)

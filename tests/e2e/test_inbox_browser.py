@@ -13,8 +13,9 @@ LIMITS = deadlines.settings({})
 
 
 def _request(db, user, customer, summary, text):
-    return service.create_request(db, user=user("service1"), type="投诉", summary=summary, customer_id=customer.id,
-                                  request=text, limits=LIMITS)
+    sr, _instance = service.create_request(db, user=user("service1"), type="投诉", summary=summary,
+                                           customer_id=customer.id, request=text, limits=LIMITS)
+    return sr
 
 
 def test_the_handling_task_shows_the_request_above_the_form(db, user, page, live_server, sign_in):

@@ -189,3 +189,18 @@ def test_due_sorting_puts_tasks_without_a_due_date_last(db, demo, login, user, a
     assert keys == ["D-1", "D-2", "D-0", "D-none"]
     keys = [t.business_key for t in inbox_page(db, user("manager1"), 1, 20, sort="-due").items]
     assert keys == ["D-0", "D-2", "D-1", "D-none"]
+
+
+def test_the_process_names_follow_a_new_deployment(db, demo, login):
+    """The inbox names processes after their deployed models (worked out once per deployment): an analyst who
+    renames a process sees the new name on the next page, with no restart."""
+    start(db)
+    sup = login("supervisor")
+    assert "<td>Engine demo</td>" in sup.get("/inbox/").get_data(as_text=True)
+    renamed = DEMO_XML.replace('name="Engine demo"', 'name="Engine demo, renamed"')
+    assert renamed != DEMO_XML
+    _row, created = deploy_model(db, renamed, filename="engine_demo.bpmn", forms_dir=FIXTURES / "forms")
+    assert created
+    html = sup.get("/inbox/").get_data(as_text=True)
+    assert "<td>Engine demo, renamed</td>" in html and "<td>Engine demo</td>" not in html
+    assert '<option value="engine_demo" >Engine demo, renamed</option>' in html

@@ -65,8 +65,8 @@ def _setup(engine):
             return s.scalar(select(User).where(User.username == name))
         customers = ensure_service_data(s, user)
         limits = deadlines.settings({"SERVICE_DISPATCH_LIMIT": "PT2S", "TIMEZONE": "Asia/Shanghai"})
-        sr = create_request(s, user=user("service1"), type="投诉", summary="没人分配的请求",
-                            customer_id=customers["KHT0001"].id, request="客户来电。", limits=limits)
+        sr, _instance = create_request(s, user=user("service1"), type="投诉", summary="没人分配的请求",
+                                       customer_id=customers["KHT0001"].id, request="客户来电。", limits=limits)
         s.commit()
         return sr.id
 
