@@ -64,6 +64,8 @@ def make_engine(url, **kw):
     _ping_idle_connections(engine)
     if kw["pool_reset_on_return"] is None:
         _reset_only_in_transaction(engine)
+    from app import db_prepared
+    db_prepared.install(engine)
     return engine
 
 

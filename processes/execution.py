@@ -53,7 +53,9 @@ def _locking(where):
     read = (select(ProcessInstance, ProcessDefinition)
             .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
             .options(defer(ProcessDefinition.bpmn_xml)).where(where)
-            .with_for_update(of=ProcessInstance).execution_options(populate_existing=True))
+            .with_for_update(of=ProcessInstance)
+            # prepare: a prepared statement on PostgreSQL (app.db_prepared), planned once per connection
+            .execution_options(populate_existing=True, prepare=True))
     return touch, read
 
 
@@ -62,7 +64,7 @@ _BY_TASK = _locking(ProcessInstance.id == select(HumanTask.instance_id)
                     .where(HumanTask.id == bindparam("key")).scalar_subquery())
 _OPEN_TASKS = (select(HumanTask).where(HumanTask.instance_id == bindparam("instance_id"),
                                        HumanTask.completed_at.is_(None)).order_by(HumanTask.id)
-               .execution_options(populate_existing=True))
+               .execution_options(populate_existing=True, prepare=True))
 
 
 def lock_with_definition(db, instance_id=None, *, task_id=None):
@@ -103,7 +105,9 @@ def _step_read(where):
             .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
             .outerjoin(HumanTask, and_(HumanTask.instance_id == ProcessInstance.id, HumanTask.completed_at.is_(None)))
             .options(defer(ProcessDefinition.bpmn_xml)).where(where).order_by(HumanTask.id)
-            .with_for_update(of=ProcessInstance).execution_options(populate_existing=True))
+            .with_for_update(of=ProcessInstance)
+            # prepare: a prepared statement on PostgreSQL (app.db_prepared), planned once per connection
+            .execution_options(populate_existing=True, prepare=True))
     return touch, read
 
 

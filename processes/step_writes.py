@@ -141,8 +141,10 @@ def _one_statement(instance_cols, task_cols):
     ctes.append(f"n AS ({insert_from(TASKS, 'new_tasks', ' RETURNING id, task_uuid')})")
     ctes.append(f"e AS ({insert_from(EVENTS, 'events')})")
     # INSERT ... SELECT ... ORDER BY assigns serial ids in that order, so ordering by id gives the input order.
+    # prepare: a prepared statement (app.db_prepared): its plan does not depend on the rows it is given
     return text(f"WITH {', '.join(ctes)} SELECT (SELECT count(*) FROM i), "
-                f"(SELECT json_agg(json_build_array(n.id, n.task_uuid) ORDER BY n.id) FROM n)")
+                f"(SELECT json_agg(json_build_array(n.id, n.task_uuid) ORDER BY n.id) FROM n)") \
+        .execution_options(prepare=True)
 
 
 def _write_each(db, instance_cols, task_cols, instances, tasks, new_tasks, events):

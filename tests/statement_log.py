@@ -52,6 +52,8 @@ def counting(engine, *, without_test_savepoints=False):
     seen = Statements()
 
     def before(conn, cursor, statement, parameters, context, executemany):
+        # A prepared statement (app.db_prepared) is sent as EXECUTE: count it by what it runs.
+        statement = getattr(context, "prepared_from", None) or statement
         if not (without_test_savepoints and _TEST_SAVEPOINTS.match(statement)):
             seen.append(statement)
 

@@ -87,7 +87,8 @@ def _session_query():
                    .where(role_right.c.role_id == User.role_id).scalar_subquery())
     return (select(UserSession, User, right_codes).join(User, User.id == UserSession.user_id)
             .options(joinedload(User.role).lazyload(Role.rights))  # the codes above are the rights
-            .where(UserSession.token_hash == bindparam("token_hash")))
+            .where(UserSession.token_hash == bindparam("token_hash"))
+            .execution_options(prepare=True))  # planned once per connection (app.db_prepared)
 
 
 def resolve_session(db, raw, *, idle_minutes, touch_after_seconds=60):

@@ -40,7 +40,9 @@ def _badge_statement(user):
               if user.can(right) and endpoint in current_app.view_functions]
     columns = [select(func.count()).select_from(statement(user).order_by(None).limit(BADGE_LIMIT).subquery())
                .scalar_subquery().label(f"b{i}") for i, (_endpoint, statement) in enumerate(wanted)]
-    return [endpoint for endpoint, _statement in wanted], select(*columns) if columns else None
+    # Prepared (app.db_prepared): planning this statement cost more than running it.
+    statement = select(*columns).execution_options(prepare=True) if columns else None
+    return [endpoint for endpoint, _statement in wanted], statement
 
 
 def _menu_catalog():

@@ -115,8 +115,10 @@ def inbox_page(db, user, page, per_page, *, tab_total=None, **filters):
 
     def rows_in_order(page_of_ids):
         ids = page_of_ids.subquery()
+        # Prepared (app.db_prepared) unless it searches: a text pattern's plan depends on the text.
         return db.scalars(select(HumanTask).join(ids, HumanTask.id == ids.c.id)
-                          .order_by(*SORTS[sort](ids.c), ids.c.id)).all()
+                          .order_by(*SORTS[sort](ids.c), ids.c.id)
+                          .execution_options(prepare=not filters.get("q"))).all()
     # tab_counts cuts at COUNT_LIMIT + 1, which is what paginate counts up to while the page is within the limit.
     known = tab_total if tab_total is not None and page * per_page <= COUNT_LIMIT else None
     return paginate(db, task_ids_query(user, window=window, **filters), page, per_page, count_limit=COUNT_LIMIT,
@@ -166,7 +168,8 @@ def _tab_counts_statement(user, **filters):
         ids = task_ids_query(user, window=COUNT_LIMIT + 1, tab=tab, **filters).order_by(None) \
             .limit(COUNT_LIMIT + 1).subquery()
         columns.append(select(func.count()).select_from(ids).scalar_subquery().label(tab))
-    return select(*columns)
+    # Prepared (app.db_prepared) unless it searches: a text pattern's plan depends on the text.
+    return select(*columns).execution_options(prepare=not filters.get("q"))
 
 
 def claim_many(db, user, actor, task_ids) -> list[dict]:
@@ -203,7 +206,7 @@ def process_names(db):
     rows = tuple(tuple(r) for r in db.execute(
         select(ProcessDefinition.id, ProcessDefinition.key, ProcessDefinition.content_hash).join(
             latest, and_(ProcessDefinition.key == latest.c.key, ProcessDefinition.version == latest.c.v))
-        .order_by(ProcessDefinition.key)))
+        .order_by(ProcessDefinition.key).execution_options(prepare=True)))
     names = _NAMES.get(rows)
     if names is None:
         names = {}

@@ -22,4 +22,4 @@ def pytest_collection_modifyitems(config, items):
         reporter = config.pluginmanager.get_plugin("terminalreporter")
         if reporter:
             reporter.write_line(f"SQLite pass: {len(deselected)} PostgreSQL-only test(s) deselected "
-                                "(backup/restore with pg_dump); they run in the PostgreSQL pass")
+                                "(backup/restore with pg_dump, prepared statements); they run in the PostgreSQL pass")

@@ -75,3 +75,67 @@ def test_a_connection_handed_back_mid_transaction_is_rolled_back(counting_engine
     finally:
         again.close()
     assert CountingConnection.rollbacks == 1
+
+
+@pytest.fixture
+def pg_engine():
+    engine = make_engine(_pg_base_url().set(database="postgres").render_as_string(hide_password=False),
+                         pool_size=1, max_overflow=0)
+    yield engine
+    engine.dispose()
+
+
+def _prepared_statements(conn):
+    return conn.execute(text("SELECT statement FROM pg_prepared_statements WHERE name LIKE 'crm_prepared_%'")) \
+        .scalars().all()
+
+
+def test_a_statement_marked_prepare_is_prepared_once_per_connection_and_answers_as_before(pg_engine):
+    stmt = text("SELECT CAST(:a AS int) + 1, :b || '%', :a * 2").execution_options(prepare=True)
+    with pg_engine.connect() as conn:
+        assert conn.execute(stmt, {"a": 4, "b": "x"}).one() == (5, "x%", 8)
+        assert conn.execute(stmt, {"a": 6, "b": "y"}).one() == (7, "y%", 12)
+        [prepared] = _prepared_statements(conn)
+        assert "$1" in prepared and "$2" in prepared and "'%'" in prepared
+        conn.rollback()
+    with pg_engine.connect() as conn:  # the same pooled connection: still prepared, not prepared again
+        assert conn.execute(stmt, {"a": 1, "b": "z"}).one() == (2, "z%", 2)
+        assert len(_prepared_statements(conn)) == 1
+        plain = conn.execute(text("SELECT CAST(:a AS int)"), {"a": 3}).scalar()  # not marked: runs plain
+        assert plain == 3 and len(_prepared_statements(conn)) == 1
+
+
+def test_a_statement_postgresql_cannot_prepare_runs_plain_without_breaking_the_transaction(pg_engine):
+    # "$1 IS NULL" has no type to infer: PREPARE refuses it, the plain statement works.
+    stmt = text("SELECT :v IS NULL").execution_options(prepare=True)
+    with pg_engine.connect() as conn:
+        conn.execute(text("CREATE TEMPORARY TABLE t_prepare (n int)"))
+        conn.execute(text("INSERT INTO t_prepare VALUES (1)"))
+        assert conn.execute(stmt, {"v": None}).scalar() is True
+        assert conn.execute(stmt, {"v": "a"}).scalar() is False
+        assert conn.execute(text("SELECT count(*) FROM t_prepare")).scalar() == 1  # the transaction goes on
+        assert _prepared_statements(conn) == []
+        conn.rollback()
+
+
+def test_prepared_statements_are_evicted_beyond_the_limit(pg_engine, monkeypatch):
+    import app.db_prepared
+    monkeypatch.setattr(app.db_prepared, "MAX_PER_CONNECTION", 3)
+    with pg_engine.connect() as conn:
+        for n in range(5):
+            stmt = text(f"SELECT CAST(:a AS int) + {n}").execution_options(prepare=True)
+            assert conn.execute(stmt, {"a": 1}).scalar() == 1 + n
+        assert len(_prepared_statements(conn)) == 3
+        conn.rollback()
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler_in_transaction_mode(monkeypatch):
+    monkeypatch.setenv("DB_PREPARED_STATEMENTS", "0")
+    engine = make_engine(_pg_base_url().set(database="postgres").render_as_string(hide_password=False))
+    try:
+        with engine.connect() as conn:
+            stmt = text("SELECT CAST(:a AS int) + 1").execution_options(prepare=True)
+            assert conn.execute(stmt, {"a": 1}).scalar() == 2
+            assert _prepared_statements(conn) == []
+    finally:
+        engine.dispose()
