@@ -5,7 +5,8 @@ the menu badges, the inbox counts, the engine's lock and write) planning costs m
 badges' statement 1.27 ms plain against 0.79 ms prepared, the inbox tab counts 0.78 against 0.22, the sign-in
 0.30 against 0.13 (bench/README.md). A statement opts in with `.execution_options(prepare=True)`; it should be
 one whose best plan does not depend on its parameter values (PostgreSQL may switch a prepared statement to a
-generic plan after five runs), so searches with LIKE patterns stay plain.
+generic plan after five runs), so searches with LIKE patterns stay plain. The ORM's loads of one row by primary key
+are prepared without a mark (`prepare=False` keeps a statement plain).
 
 How: the first time a connection sees such a statement it sends `PREPARE` with the statement's parameters as $n
 (inside a savepoint, so a statement PostgreSQL cannot prepare falls back to plain execution without aborting the
@@ -27,6 +28,9 @@ log = logging.getLogger(__name__)
 MAX_PER_CONNECTION = 200
 OPTION = "prepare"
 _PARAM = re.compile(r"%\((\w+)\)s")
+# The ORM's loads of one row by its primary key (Session.get, a many-to-one's lazy load): always the same best
+# plan, and the domain operations of a step run several. SQLAlchemy names their parameter pk_1.
+_IDENTITY_LOAD = re.compile(r"\sWHERE \w+\.id = %\(pk_1\)s$")
 _NAMES = itertools.count(1)
 _UNPREPARABLE = object()
 
@@ -42,7 +46,12 @@ def install(engine):
 
     @event.listens_for(engine, "before_cursor_execute", retval=True)
     def _before(conn, cursor, statement, parameters, context, executemany):
-        if executemany or context is None or not context.execution_options.get(OPTION):
+        if executemany or context is None:
+            return statement, parameters
+        wanted = context.execution_options.get(OPTION)
+        if wanted is None:
+            wanted = statement.startswith("SELECT") and _IDENTITY_LOAD.search(statement) is not None
+        if not wanted:
             return statement, parameters
         if not isinstance(parameters, dict) or cursor.connection.autocommit:
             return statement, parameters

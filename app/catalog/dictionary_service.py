@@ -46,8 +46,10 @@ def list_types(db, prefix=None) -> list[str]:
 
 
 def entries_of(db, type) -> list[DictionaryEntry]:
-    """The entries of one type in their stored order: what a select offers."""
-    return list(db.scalars(select(DictionaryEntry).where(DictionaryEntry.type == type).order_by(DictionaryEntry.id)))
+    """The entries of one type in their stored order: what a select offers. Prepared (app.db_prepared): list pages
+    read one or two types on every request."""
+    return list(db.scalars(select(DictionaryEntry).where(DictionaryEntry.type == type).order_by(DictionaryEntry.id)
+                           .execution_options(prepare=True)))
 
 
 def get_entry(db, entry_id) -> DictionaryEntry:

@@ -61,7 +61,8 @@ def scoped(stmt, user):
 
 def get_request(db, *, user, request_id) -> ServiceRequest:
     sr = db.scalar(scoped(select(ServiceRequest).where(ServiceRequest.id == request_id), user)
-                   .options(joinedload(ServiceRequest.customer)))  # every page and answer shows the customer
+                   .options(joinedload(ServiceRequest.customer))  # every page and answer shows the customer
+                   .execution_options(prepare=True))  # every step reads it first (app.db_prepared)
     if sr is None:
         raise NotFound(_("No such service request."))
     return sr

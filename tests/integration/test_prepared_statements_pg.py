@@ -1,6 +1,6 @@
 """On PostgreSQL the statements every request sends run as prepared statements (app.db_prepared), planned once per
 connection: the sign-in, the menu badges, the inbox's counts, rows and process names, and a completion's lock,
-form choices and engine write. A change that drops the mark on one of them makes every request pay its planning
+form choices and engine write, and the ORM's loads by primary key. A change that drops the mark on one of them makes every request pay its planning
 again (bench/README.md: the inbox page's statements 3.0 ms planned each time, 1.5 ms prepared)."""
 import pytest
 from sqlalchemy import text
@@ -41,6 +41,9 @@ def test_a_page_and_a_task_completion_run_their_hot_statements_prepared(login, s
     assert _one_of(prepared, "FROM process_instance", "FOR UPDATE OF process_instance")  # the lock
     assert _one_of(prepared, "FROM user_account JOIN role")  # the form's x-users choices
     assert _one_of(prepared, "json_populate_recordset")  # the engine's write
+    # The ORM's loads by primary key need no mark: the operation's opportunity and assignee.
+    assert _one_of(prepared, "FROM opportunity", "WHERE opportunity.id = $1")
+    assert _one_of(prepared, "FROM user_account", "WHERE user_account.id = $1")
 
 
 def test_an_inbox_search_is_not_prepared(login, db, sales_api, sales_deployed):
