@@ -82,7 +82,15 @@ def _init_db(app):
 
     @app.teardown_appcontext
     def _remove_session(_exc=None):
-        db_session.remove()
+        from sqlalchemy.exc import DBAPIError
+        try:
+            db_session.remove()
+        except DBAPIError as err:
+            # The answer is decided by now (what it saved is committed): a database that went away just after must
+            # not turn it into a 500. Ending the session is all that failed; SQLAlchemy dropped the dead connection.
+            db_session.registry.clear()
+            log.warning("ending the request's database session failed: %s",
+                        str(getattr(err, "orig", err)).strip().splitlines()[0])
 
 
 def _init_extensions(app):

@@ -188,6 +188,7 @@ CREATE TABLE human_task (
 
 CREATE INDEX ix_human_task_assigned ON human_task (assignee_id, created_at, id) INCLUDE (role, claimed_by, due_at) WHERE completed_at IS NULL;
 CREATE INDEX ix_human_task_assigned_due ON human_task (assignee_id, due_at, id) INCLUDE (role, claimed_by, created_at) WHERE completed_at IS NULL;
+CREATE INDEX ix_human_task_assignee_step ON human_task (assignee_id, process_key, bpmn_id) INCLUDE (business_key) WHERE completed_at IS NULL;
 CREATE INDEX ix_human_task_instance_id ON human_task (instance_id);
 CREATE INDEX ix_human_task_lane ON human_task (role, created_at, id) INCLUDE (claimed_by, due_at) WHERE completed_at IS NULL AND assignee_id IS NULL;
 CREATE INDEX ix_human_task_lane_due ON human_task (role, due_at, id) INCLUDE (claimed_by, created_at) WHERE completed_at IS NULL AND assignee_id IS NULL;

@@ -89,6 +89,11 @@ class HumanTask(EngineBase):
         Index("ix_human_task_step", "process_key", "bpmn_id", "business_key",
               postgresql_include=["assignee_id", "claimed_by"],
               postgresql_where=text("completed_at IS NULL"), sqlite_where=text("completed_at IS NULL")),
+        # ... and those of one step assigned to one user (the development, handling and churn-decision badges every
+        # page of a manager counts): read directly, not by filtering every open task of that step (migration 0016).
+        Index("ix_human_task_assignee_step", "assignee_id", "process_key", "bpmn_id",
+              postgresql_include=["business_key"],
+              postgresql_where=text("completed_at IS NULL"), sqlite_where=text("completed_at IS NULL")),
         UniqueConstraint("task_uuid"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
