@@ -37,6 +37,20 @@ export LOG_LEVEL=${LOG_LEVEL:-info}
 PY=$ROOT/.venv/bin
 
 say() { echo "cluster: $*"; }
+# Without autovacuum nothing refreshes the planner's statistics or the visibility map as tasks pile up: after a
+# few thousand new tasks the inbox's statements chose the wrong indexes and the page took twice as long
+# (bench/README.md, session 9). Production servers run it (PostgreSQL's default); say so when this one does not.
+warn_without_autovacuum() {
+  local on
+  on=$("$PY/python" -c 'import os, sys; from sqlalchemy import create_engine, text
+from app.db import normalize_url
+e = create_engine(normalize_url(os.environ["DATABASE_URL"]))
+with e.connect() as c: print(c.execute(text("SHOW autovacuum")).scalar())' 2>/dev/null || echo unknown)
+  if [ "$on" = "off" ]; then
+    say "warning: autovacuum is off on this PostgreSQL server: statistics go stale as data grows and plans degrade;"
+    say "         turn it on (autovacuum = on) or run VACUUM ANALYZE between load runs"
+  fi
+}
 die() { echo "cluster: $*" >&2; exit 1; }
 pid_of() { cat "$PIDS/$1.pid" 2>/dev/null || true; }
 alive() { local p; p=$(pid_of "$1"); [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
@@ -145,6 +159,7 @@ up() {
   say "database $DATABASE_URL: migrations, demo data, BPMN models"
   { "$PY/flask" --app app db upgrade && "$PY/flask" --app app seed-demo && "$PY/flask" --app app process deploy; } \
     >>"$LOGS/setup.log" 2>&1 || die "setting up the database failed: see $LOGS/setup.log"
+  warn_without_autovacuum
   render_nginx
   for c in $(components); do start_one "$c"; done
   if ! wait_ready; then
