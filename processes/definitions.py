@@ -135,9 +135,11 @@ def content_hash(xml, forms) -> str:
     return h.hexdigest()
 
 
-def latest_definition(db, key):
-    return db.scalar(select(ProcessDefinition).where(ProcessDefinition.key == key)
-                     .order_by(ProcessDefinition.version.desc()).limit(1))
+def latest_definition(db, key, *, with_diagram=True):
+    """The latest version of `key`; with_diagram=False leaves the diagram's text to be read only if asked for."""
+    stmt = select(ProcessDefinition).where(ProcessDefinition.key == key) \
+        .order_by(ProcessDefinition.version.desc()).limit(1)
+    return db.scalar(stmt if with_diagram else stmt.options(defer(ProcessDefinition.bpmn_xml)))
 
 
 def deploy_model(db, xml, *, key=None, forms_dir=None, forms=None, filename=None, user_id=None, note=None):
@@ -188,8 +190,7 @@ def get_definition(db, definition_id):
 def latest_or_fail(db, key):
     """The latest version of `key` for a start. Without the diagram's text: a start needs the parsed model, cached
     per process (parsed_for), and the text is read only when this process has not parsed that version yet."""
-    row = db.scalar(select(ProcessDefinition).options(defer(ProcessDefinition.bpmn_xml))
-                    .where(ProcessDefinition.key == key).order_by(ProcessDefinition.version.desc()).limit(1))
+    row = latest_definition(db, key, with_diagram=False)
     if row is None:
         raise DefinitionNotFound(f"no process '{key}' is deployed", key=key)
     return row

@@ -106,6 +106,12 @@ def task_ids_query(user, *, window=None, process=None, role=None, due=None, sort
     return select(*rows.c).order_by(*SORTS[sort](rows.c), rows.c.id)
 
 
+def _preparable(filters) -> bool:
+    """Whether an inbox statement with these filters runs prepared (app.db_prepared): not when it searches, as a
+    text pattern's best plan depends on the text."""
+    return not filters.get("q")
+
+
 def inbox_page(db, user, page, per_page, *, tab_total=None, **filters):
     """One page of the inbox: the page's ids are picked from the indexes alone (filter, sort, page) and joined to
     their rows in one statement; the count (up to COUNT_LIMIT) is a second one, unless the caller already has it
@@ -115,10 +121,9 @@ def inbox_page(db, user, page, per_page, *, tab_total=None, **filters):
 
     def rows_in_order(page_of_ids):
         ids = page_of_ids.subquery()
-        # Prepared (app.db_prepared) unless it searches: a text pattern's plan depends on the text.
         return db.scalars(select(HumanTask).join(ids, HumanTask.id == ids.c.id)
                           .order_by(*SORTS[sort](ids.c), ids.c.id)
-                          .execution_options(prepare=not filters.get("q"))).all()
+                          .execution_options(prepare=_preparable(filters))).all()
     # tab_counts cuts at COUNT_LIMIT + 1, which is what paginate counts up to while the page is within the limit.
     known = tab_total if tab_total is not None and page * per_page <= COUNT_LIMIT else None
     return paginate(db, task_ids_query(user, window=window, **filters), page, per_page, count_limit=COUNT_LIMIT,
@@ -168,8 +173,7 @@ def _tab_counts_statement(user, **filters):
         ids = task_ids_query(user, window=COUNT_LIMIT + 1, tab=tab, **filters).order_by(None) \
             .limit(COUNT_LIMIT + 1).subquery()
         columns.append(select(func.count()).select_from(ids).scalar_subquery().label(tab))
-    # Prepared (app.db_prepared) unless it searches: a text pattern's plan depends on the text.
-    return select(*columns).execution_options(prepare=not filters.get("q"))
+    return select(*columns).execution_options(prepare=_preparable(filters))
 
 
 def claim_many(db, user, actor, task_ids) -> list[dict]:
