@@ -2,6 +2,7 @@
 
 Services take the session explicitly and never commit; the edge (view, API handler, CLI, Celery task) commits.
 """
+import os
 import time
 
 from sqlalchemy import MetaData, create_engine, event, text
@@ -60,6 +61,9 @@ def make_engine(url, **kw):
         _sqlite_fixups(engine)
         return engine
     kw.setdefault("pool_reset_on_return", None)  # _reset_only_in_transaction does it
+    if os.environ.get("DB_LAZY_BEGIN", "1") != "0":
+        from app.db_lazy_begin import LazyBeginConnection
+        kw["connect_args"] = {"connection_factory": LazyBeginConnection, **kw.get("connect_args", {})}
     engine = create_engine(url, **kw)
     _ping_idle_connections(engine)
     if kw["pool_reset_on_return"] is None:
@@ -75,14 +79,15 @@ def _reset_only_in_transaction(engine):
     A request's session ends by rolling its transaction back (or committing it) and then hands the connection
     back; SQLAlchemy does not tell the pool that the transaction already ended, so its default reset sent a second
     ROLLBACK, one more round trip on every request. libpq knows locally whether a transaction is open: roll back
-    only then (a connection someone left mid-transaction, or in an aborted one)."""
+    only then (a connection someone left mid-transaction, or in an aborted one). A lazy connection
+    (app.db_lazy_begin) decides that itself, and forgets what it held back for a next statement."""
     from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
     @event.listens_for(engine, "reset")
     def _reset(dbapi_conn, _record, state):
         if state.terminate_only:
             return
-        if dbapi_conn.get_transaction_status() != TRANSACTION_STATUS_IDLE:
+        if getattr(dbapi_conn, "lazy", False) or dbapi_conn.get_transaction_status() != TRANSACTION_STATUS_IDLE:
             dbapi_conn.rollback()
 
 

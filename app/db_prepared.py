@@ -53,7 +53,8 @@ def install(engine):
             wanted = statement.startswith("SELECT") and _IDENTITY_LOAD.search(statement) is not None
         if not wanted:
             return statement, parameters
-        if not isinstance(parameters, dict) or cursor.connection.autocommit:
+        dbapi_conn = cursor.connection
+        if not isinstance(parameters, dict) or (dbapi_conn.autocommit and not getattr(dbapi_conn, "lazy", False)):
             return statement, parameters
         prepared = _prepared_on(conn, cursor.connection)
         entry = prepared.get(statement)
@@ -79,6 +80,8 @@ def _prepared_on(conn, dbapi_connection):
 
 def _prepare(cursor, statement, prepared):
     import psycopg2
+
+    from app.db_lazy_begin import IDLE, needs_transaction
     names = []
 
     def number(match):
@@ -87,18 +90,24 @@ def _prepare(cursor, statement, prepared):
         return f"${names.index(match.group(1)) + 1}"
     # Sent without parameters, so psycopg2 leaves the text alone: its escaped percent signs become plain again.
     body = _PARAM.sub(number, statement).replace("%%", "%")
-    name = f"crm_prepared_{next(_NAMES)}"
+    # A read is named crm_prepared_r<n>: app.db_lazy_begin runs it outside a transaction like the plain read.
+    name = f"crm_prepared_{'' if needs_transaction(statement) else 'r'}{next(_NAMES)}"
     evict = []
     while len(prepared) >= MAX_PER_CONNECTION:
         _old, old_entry = prepared.popitem(last=False)
         if old_entry is not _UNPREPARABLE:
             evict.append(f"DEALLOCATE {old_entry[0]}")
+    conn = cursor.connection
+    # Outside a transaction (a lazy connection before its first write) a failing PREPARE aborts nothing.
+    guarded = not (getattr(conn, "lazy", False) and not conn.pending and conn.get_transaction_status() == IDLE)
     try:
         cursor.execute("; ".join(["SAVEPOINT crm_prepare", *evict, f"PREPARE {name} AS {body}",
-                                  "RELEASE SAVEPOINT crm_prepare"]))
+                                  "RELEASE SAVEPOINT crm_prepare"] if guarded else
+                                 [*evict, f"PREPARE {name} AS {body}"]))
         entry = (name, names)
     except psycopg2.Error as err:
-        cursor.execute("ROLLBACK TO SAVEPOINT crm_prepare; RELEASE SAVEPOINT crm_prepare")
+        if guarded:
+            cursor.execute("ROLLBACK TO SAVEPOINT crm_prepare; RELEASE SAVEPOINT crm_prepare")
         log.warning("statement not prepared, it runs plain: %s", str(err).strip().splitlines()[0])
         entry = _UNPREPARABLE
     prepared[statement] = entry
