@@ -99,8 +99,9 @@ class LazyBeginConnection(ext.connection):
         self.autocommit = True
         cur = ext.cursor(self)
         cur.execute("SHOW default_transaction_isolation")
-        self.lazy = cur.fetchone()[0] == "read committed"
-        self.autocommit = self.lazy
+        # A BEGIN of ours takes the server's default level: lazy only where that is READ COMMITTED.
+        self.server_read_committed = cur.fetchone()[0] == "read committed"
+        self.lazy = self.autocommit = self.server_read_committed
 
     def cursor(self, name=None, cursor_factory=None, scrollable=None, withhold=False):
         # psycopg2 refuses a server-side cursor in autocommit mode unless it is WITH HOLD. It runs inside the
@@ -169,7 +170,7 @@ class LazyBeginConnection(ext.connection):
         """SQLAlchemy switches isolation through here (an AUTOCOMMIT block in a migration, and back). READ
         COMMITTED is lazy again; any other level is psycopg2's own."""
         self.rollback()
-        self.lazy = level == ext.ISOLATION_LEVEL_READ_COMMITTED
+        self.lazy = self.server_read_committed and level == ext.ISOLATION_LEVEL_READ_COMMITTED
         if self.lazy:
             self.autocommit = True
         else:

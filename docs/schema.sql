@@ -266,6 +266,7 @@ CREATE INDEX ix_opportunity_created_at ON opportunity (created_at);
 CREATE INDEX ix_opportunity_customer_id ON opportunity (customer_id);
 CREATE INDEX ix_opportunity_customer_name ON opportunity (customer_name);
 CREATE INDEX ix_opportunity_status ON opportunity (status);
+CREATE INDEX ix_opportunity_unassigned_creator ON opportunity (created_by) WHERE assignee_id IS NULL;
 
 CREATE TABLE order_line (
 	id SERIAL NOT NULL,

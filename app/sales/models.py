@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base
@@ -10,7 +10,13 @@ OPPORTUNITY_STATUSES = ("unassigned", "in_development", "succeeded", "failed", "
 
 class Opportunity(Base):
     __tablename__ = "opportunity"
-    __table_args__ = (Index("ix_opportunity_assignee_status", "assignee_id", "status"),)
+    __table_args__ = (
+        Index("ix_opportunity_assignee_status", "assignee_id", "status"),
+        # A manager's record scope (app.sales.process.scope_clause): the unassigned ones they recorded, read
+        # directly instead of by scanning every opportunity (migration 0017).
+        Index("ix_opportunity_unassigned_creator", "created_by",
+              postgresql_where=text("assignee_id IS NULL"), sqlite_where=text("assignee_id IS NULL")),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str | None] = mapped_column(String(100))
     customer_name: Mapped[str] = mapped_column(String(100), index=True)
