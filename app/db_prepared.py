@@ -5,8 +5,8 @@ the menu badges, the inbox counts, the engine's lock and write) planning costs m
 badges' statement 1.27 ms plain against 0.79 ms prepared, the inbox tab counts 0.78 against 0.22, the sign-in
 0.30 against 0.13 (bench/README.md). A statement opts in with `.execution_options(prepare=True)`; it should be
 one whose best plan does not depend on its parameter values (its connection runs prepared statements with their
-generic plan, planned once: plan_cache_mode = force_generic_plan), so searches with LIKE patterns stay plain. The ORM's loads of one row by primary key
-are prepared without a mark (`prepare=False` keeps a statement plain).
+generic plan, planned once: plan_cache_mode = force_generic_plan), so searches with LIKE patterns stay plain.
+The ORM's loads of one row by primary key are prepared without a mark (`prepare=False` keeps a statement plain).
 
 How: the first time a connection sees such a statement it sends `PREPARE` with the statement's parameters as $n
 (inside a savepoint, so a statement PostgreSQL cannot prepare falls back to plain execution without aborting the

@@ -1,6 +1,6 @@
-"""Tests marked `postgresql` need PostgreSQL tools and server features by design (pg_dump/pg_restore): they run
-in the PostgreSQL pass of scripts/test.sh (TEST_DATABASE_URL=postgresql://...) and are deselected, with a line
-saying so, in the SQLite pass."""
+"""Tests marked `postgresql` need PostgreSQL tools and server features by design (pg_dump/pg_restore, prepared
+statements, the psycopg2 connection class): they run in the PostgreSQL pass of scripts/test.sh
+(TEST_DATABASE_URL=postgresql://...) and are deselected, with a line saying so, in the SQLite pass."""
 import os
 
 import pytest
@@ -21,5 +21,6 @@ def pytest_collection_modifyitems(config, items):
         items[:] = chosen
         reporter = config.pluginmanager.get_plugin("terminalreporter")
         if reporter:
-            reporter.write_line(f"SQLite pass: {len(deselected)} PostgreSQL-only test(s) deselected "
-                                "(backup/restore with pg_dump, prepared statements); they run in the PostgreSQL pass")
+            modules = ", ".join(sorted({item.module.__name__.rsplit(".", 1)[-1] for item in deselected}))
+            reporter.write_line(f"SQLite pass: {len(deselected)} PostgreSQL-only test(s) deselected ({modules}); "
+                                "they run in the PostgreSQL pass")
