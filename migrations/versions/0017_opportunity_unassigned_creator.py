@@ -3,7 +3,7 @@
 A manager sees the opportunities assigned to them and the unassigned ones they recorded
 (app.sales.process.scope_clause). Without an index for the second half of that OR, the scope could only be checked
 by reading every opportunity: every page of a manager counted its menu badges through a scan of the whole table
-(0.7 ms at 2,300 opportunities, growing with them). Partial: only unassigned rows are in it.
+(0.7 ms at 2,300 opportunities). Partial: only unassigned rows are in it.
 
 Revision ID: 0017
 Revises: 0016
