@@ -144,9 +144,17 @@ class LazyBeginConnection(ext.connection):
         return "; ".join(pending)
 
     def send_pending(self, begin: bool):
+        """Send what waits (and BEGIN) on its own, before a statement nothing can go in front of. A connection that
+        is not lazy (an AUTOCOMMIT block, another isolation level) has psycopg2 doing it: nothing to send."""
+        if not self.lazy:
+            return
         prefix = self.take_pending(begin)
         if prefix:
             self.plain_cursor(self).execute(prefix)
+
+    def outside_transaction(self) -> bool:
+        """Lazy, nothing held back, no transaction open: a statement sent now runs on its own."""
+        return self.lazy and not self.pending and self.get_transaction_status() == IDLE
 
     # --- the transaction's end -------------------------------------------------------------------------------
 

@@ -98,7 +98,7 @@ def _prepared_on(conn, dbapi_connection):
 def _prepare(cursor, statement, prepared):
     import psycopg2
 
-    from app.db_lazy_begin import IDLE, needs_transaction
+    from app.db_lazy_begin import needs_transaction
     names = []
 
     def number(match):
@@ -114,9 +114,9 @@ def _prepare(cursor, statement, prepared):
         _old, old_entry = prepared.popitem(last=False)
         if old_entry is not _UNPREPARABLE:
             evict.append(f"DEALLOCATE {old_entry[0]}")
-    conn = cursor.connection
     # Outside a transaction (a lazy connection before its first write) a failing PREPARE aborts nothing.
-    guarded = not (getattr(conn, "lazy", False) and not conn.pending and conn.get_transaction_status() == IDLE)
+    outside = getattr(cursor.connection, "outside_transaction", None)
+    guarded = not (outside and outside())
     try:
         cursor.execute("; ".join(["SAVEPOINT crm_prepare", *evict, f"PREPARE {name} AS {body}",
                                   "RELEASE SAVEPOINT crm_prepare"] if guarded else

@@ -305,7 +305,9 @@ def paired(floor_client, fn, n, block=25):
     the static file's) in ms. Side by side, a ratio stays fair when the machine's speed drifts during the run
     (on a shared machine the static file alone took 1.6 to 3.0 ms from one minute to the next); in blocks, both
     run back to back as they would alone. Of each static block the first two are not counted (the first request
-    after a switch finds colder caches); every run of fn is, so a ratio errs on fn's side."""
+    after a switch finds colder caches). The static file between heavier requests can still be slower than in a
+    tight loop (2.1-2.9 ms against 1.9-2.4 in session 10's runs), which lowers a ratio: every line prints the
+    floor it was divided by, next to the tight-loop floor of the first line."""
     times, floor = [], []
     for i in range(-3, 0):  # three unmeasured runs of fn first
         fn(i)

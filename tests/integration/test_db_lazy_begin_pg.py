@@ -192,3 +192,11 @@ def test_a_server_with_another_default_isolation_keeps_psycopg2s_own_transaction
 ])
 def test_what_needs_a_transaction(sql, needed):
     assert needs_transaction(sql) is needed
+
+
+def test_many_rows_written_in_an_autocommit_block_are_committed(engine):
+    with engine.connect() as conn:
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        conn.execute(text("INSERT INTO lazy_t VALUES (:i, 'batch')"), [{"i": 20}, {"i": 21}])  # executemany
+        assert conn.connection.dbapi_connection.get_transaction_status() == ext.TRANSACTION_STATUS_IDLE
+    assert rows(engine)[-2:] == [(20, "batch"), (21, "batch")]
