@@ -3,6 +3,7 @@
 A user sees the open tasks of the lanes named by their role, narrowed to them when the task has an assignee or
 someone of the lane claimed it. Users with process.admin may look at any role's tasks (`role=` filter).
 """
+import functools
 from datetime import timedelta
 
 from flask_babel import gettext
@@ -203,14 +204,19 @@ def claim_many(db, user, actor, task_ids) -> list[dict]:
 _NAMES = {}
 
 
-def process_names(db):
-    """{key: display name} from the latest version of every deployed process."""
+@functools.cache
+def _latest_definitions():
+    """Built once: every inbox page runs it (building it cost more than running it)."""
     latest = select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("v")) \
         .group_by(ProcessDefinition.key).subquery()
-    rows = tuple(tuple(r) for r in db.execute(
-        select(ProcessDefinition.id, ProcessDefinition.key, ProcessDefinition.content_hash).join(
-            latest, and_(ProcessDefinition.key == latest.c.key, ProcessDefinition.version == latest.c.v))
-        .order_by(ProcessDefinition.key).execution_options(prepare=True)))
+    return (select(ProcessDefinition.id, ProcessDefinition.key, ProcessDefinition.content_hash)
+            .join(latest, and_(ProcessDefinition.key == latest.c.key, ProcessDefinition.version == latest.c.v))
+            .order_by(ProcessDefinition.key).execution_options(prepare=True))
+
+
+def process_names(db):
+    """{key: display name} from the latest version of every deployed process."""
+    rows = tuple(tuple(r) for r in db.execute(_latest_definitions()))
     names = _NAMES.get(rows)
     if names is None:
         names = {}
