@@ -66,11 +66,7 @@ def paginate(db, stmt, page=1, per_page=20, scalars=True, count_limit=None, tota
         if cap is not None:
             counted = counted.limit(cap + 1)
         total = db.scalar(select(func.count()).select_from(counted.subquery()))
-    exact = cap is None or total <= cap
-    if not exact:
-        total = cap
-    pages = max(1, math.ceil(total / per_page))
-    page = min(page, pages)
+    total, exact, page = clamp(total, cap, page, per_page)
     limited = stmt.limit(per_page).offset((page - 1) * per_page)
     if fetch is not None:
         items = list(fetch(limited))
@@ -78,6 +74,14 @@ def paginate(db, stmt, page=1, per_page=20, scalars=True, count_limit=None, tota
         result = db.execute(limited)
         items = list(result.scalars() if scalars else result)
     return Page(items=items, total=total, page=page, per_page=per_page, total_exact=exact)
+
+
+def clamp(total, cap, page, per_page):
+    """(total shown, whether it is exact, the page within range) for rows counted up to cap + 1 (cap None: all)."""
+    exact = cap is None or total <= cap
+    if not exact:
+        total = cap
+    return total, exact, min(page, max(1, math.ceil(total / per_page)))
 
 
 def _cell(ws, value):

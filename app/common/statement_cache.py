@@ -3,15 +3,18 @@ more than running it, and every page builds the same few ones (the menu badges, 
 
 Kept per app, under a name and the user's id, role and rights, so a user whose role or rights change gets a new
 one on the next request. Only for statements that depend on nothing else (no clock, no request arguments)."""
-from flask import current_app
+from flask import current_app, has_app_context
 
 # Users kept per name before starting over (a bound, not an eviction policy: the set is rebuilt as users come).
 MAX_USERS = 1024
+# Services may run outside a request and app (a script, a test calling a service): their statements are kept here.
+_WITHOUT_APP = {}
 
 
 def for_user(name, user, build):
     """build(user) once per (name, user id, role, rights) and app; the kept statement afterwards."""
-    cache = current_app.extensions.setdefault("statements_for_user", {}).setdefault(name, {})
+    store = current_app.extensions if has_app_context() else _WITHOUT_APP
+    cache = store.setdefault("statements_for_user", {}).setdefault(name, {})
     key = (user.id, user.role_code, user.right_codes)
     found = cache.get(key)
     if found is None:

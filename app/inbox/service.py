@@ -7,12 +7,12 @@ import functools
 from datetime import timedelta
 
 from flask_babel import gettext
-from sqlalchemy import and_, false, func, or_, select, union_all
+from sqlalchemy import and_, bindparam, false, func, or_, select, union_all
 
 from app.auth.rights_catalog import role_label
 from app.common.errors import Forbidden, NotFound
 from app.common import statement_cache
-from app.common.listing import paginate
+from app.common.listing import Page, clamp, paginate
 from app.inbox import history as words
 from processes import clock
 from processes.definitions import parsed_for
@@ -119,6 +119,9 @@ def inbox_page(db, user, page, per_page, *, tab_total=None, **filters):
     from tab_counts with the same filters (`tab_total`: the count of this tab, cut at the same limit)."""
     window = max(COUNT_LIMIT, page * per_page) + 1  # what paginate counts and pages through at most
     sort = filters.get("sort") if filters.get("sort") in SORTS else "waiting"
+    tab = filters.get("tab") if filters.get("tab") in TABS else "all"
+    if page * per_page <= COUNT_LIMIT and not any(filters.get(k) for k in ("process", "role", "due", "q")):
+        return _usual_page(db, user, page, per_page, tab, sort, tab_total)
 
     def rows_in_order(page_of_ids):
         ids = page_of_ids.subquery()
@@ -129,6 +132,29 @@ def inbox_page(db, user, page, per_page, *, tab_total=None, **filters):
     known = tab_total if tab_total is not None and page * per_page <= COUNT_LIMIT else None
     return paginate(db, task_ids_query(user, window=window, **filters), page, per_page, count_limit=COUNT_LIMIT,
                     total=known, fetch=rows_in_order)
+
+
+def _usual_page(db, user, page, per_page, tab, sort, tab_total):
+    """The page almost every request asks for (a tab, a sort, no filter, within the counted rows): the same
+    statements as inbox_page builds, built once per user (app.common.statement_cache) with the page as parameters.
+    Building them cost more Python than running them (an inbox API request spent 13 % of its time building its
+    selects and about 10 % more deriving what SQLAlchemy memoizes on each new statement object)."""
+    count, rows = statement_cache.for_user(f"inbox_page:{tab}:{sort}", user,
+                                           lambda u: _usual_page_statements(u, tab, sort))
+    total = tab_total if tab_total is not None else db.scalar(count)
+    total, exact, page = clamp(total, COUNT_LIMIT, page, per_page)
+    items = db.scalars(rows, {"page_limit": per_page, "page_offset": (page - 1) * per_page}).all()
+    return Page(items=items, total=total, page=page, per_page=per_page, total_exact=exact)
+
+
+def _usual_page_statements(user, tab, sort):
+    ids = task_ids_query(user, window=COUNT_LIMIT + 1, tab=tab, sort=sort)
+    count = select(func.count()).select_from(ids.order_by(None).limit(COUNT_LIMIT + 1).subquery()) \
+        .execution_options(prepare=True)
+    page_ids = ids.limit(bindparam("page_limit")).offset(bindparam("page_offset")).subquery()
+    rows = (select(HumanTask).join(page_ids, HumanTask.id == page_ids.c.id)
+            .order_by(*SORTS[sort](page_ids.c), page_ids.c.id).execution_options(prepare=True))
+    return count, rows
 
 
 def inbox_tasks(db, user, limit, **filters):
