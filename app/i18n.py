@@ -48,11 +48,14 @@ class PackageFirstDomain(Domain):
         if not has_request_context():
             return support.NullTranslations()
         # A page translates about 150 strings: resolve the merged catalog once per request (and locale, which
-        # flask_babel.refresh() may change mid-request), not once per string.
-        locale = get_locale()
-        held = g.get("_crm_translations")
-        if held is not None and held[0] is locale:
+        # flask_babel.refresh() may change mid-request), not once per string. The catalog is held on flask_babel's
+        # own request state (g._flask_babel, where get_locale() keeps the locale and refresh() deletes it): one
+        # context-local look-up per string instead of the four get_locale() makes.
+        state = g.get("_flask_babel")
+        held = getattr(state, "crm_translations", None)
+        if held is not None and held[0] is getattr(state, "babel_locale", None):
             return held[1]
+        locale = get_locale()
         package = _request_package()
         key = (str(locale), package)
         if key not in self.cache:
@@ -64,7 +67,9 @@ class PackageFirstDomain(Domain):
             for dirname in ordered:
                 merged.merge(support.Translations.load(dirname, [locale], "messages"))
             self.cache[key] = merged
-        g._crm_translations = (locale, self.cache[key])
+        state = g.get("_flask_babel")  # made by get_locale()
+        if state is not None:
+            state.crm_translations = (locale, self.cache[key])
         return self.cache[key]
 
 

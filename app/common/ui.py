@@ -1,6 +1,6 @@
 """Template globals: the menu built from the user's rights, time shown in the company time zone, labels."""
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context, url_for
@@ -106,8 +106,8 @@ def local_time(value, fmt="%Y-%m-%d %H:%M"):
     if value is None:
         return ""
     if isinstance(value, datetime):
-        tz = ZoneInfo(current_app.config["TIMEZONE"])
-        return value.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz).strftime(fmt)
+        tz = ZoneInfo(current_app.config["TIMEZONE"])  # ZoneInfo keeps its instances: no file read per call
+        return value.replace(tzinfo=timezone.utc).astimezone(tz).strftime(fmt)
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
