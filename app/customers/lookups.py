@@ -5,8 +5,7 @@ The dictionary is read on every use (a handful of rows) so an admin's edit shows
 from sqlalchemy import select
 
 from app.auth.models import Role, User
-from app.catalog.dictionary_service import english, labels_of, shown
-from app.catalog.models import DictionaryEntry
+from app.catalog.dictionary_service import english, entry_rows, labels_of, shown
 
 LEVEL_TYPE = "客户等级"
 REGION_TYPE = "地区"
@@ -27,7 +26,7 @@ def _as_int(text):
 def level_choices(db) -> list[tuple[int, str]]:
     """[(level code, label)] ordered by code. An entry is (item=label, value=code); the reverse is accepted too."""
     levels = {}
-    for entry in db.scalars(select(DictionaryEntry).where(DictionaryEntry.type == LEVEL_TYPE)):
+    for entry in entry_rows(db, LEVEL_TYPE):
         code, label = _as_int(entry.value), shown(entry)  # in the UI language (its English label under English)
         if code is None:
             code, label = _as_int(entry.item), entry.label_en or entry.value if english() else entry.value
@@ -42,9 +41,7 @@ def level_labels(db) -> dict[int, str]:
 
 def region_choices(db) -> list[str]:
     """Region names (the entries' items), in dictionary order."""
-    rows = db.scalars(select(DictionaryEntry).where(DictionaryEntry.type == REGION_TYPE)
-                      .order_by(DictionaryEntry.id))
-    return [e.item for e in rows]
+    return [e.item for e in entry_rows(db, REGION_TYPE)]
 
 
 def region_labels(db) -> dict[str, str]:
@@ -52,10 +49,14 @@ def region_labels(db) -> dict[str, str]:
     return labels_of(db, REGION_TYPE)
 
 
+_MANAGERS = (select(User.id, User.name).join(Role, User.role_id == Role.id)
+             .where(Role.code == MANAGER_ROLE, User.active.is_(True)).order_by(User.name)
+             .execution_options(prepare=True))  # built once: the admin's customer list reads it on every page
+
+
 def manager_choices(db) -> list:
     """Active customer managers, who can own a customer: rows of (id, name)."""
-    return db.execute(select(User.id, User.name).join(Role, User.role_id == Role.id)
-                      .where(Role.code == MANAGER_ROLE, User.active.is_(True)).order_by(User.name)).all()
+    return db.execute(_MANAGERS).all()
 
 
 def active_manager(db, manager_id):
