@@ -5,6 +5,7 @@ start on the latest version; running ones stay on theirs. Parsing costs ~1 ms pe
 once per process and its spec objects are shared by every instance load.
 """
 import copy
+import functools
 import hashlib
 import json
 from collections import OrderedDict
@@ -15,7 +16,7 @@ from threading import Lock
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from lxml import etree
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import defer
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
@@ -135,11 +136,17 @@ def content_hash(xml, forms) -> str:
     return h.hexdigest()
 
 
+@functools.cache
+def _latest_statement(with_diagram):
+    """Built once: every process start reads it."""
+    stmt = select(ProcessDefinition).where(ProcessDefinition.key == bindparam("key")) \
+        .order_by(ProcessDefinition.version.desc()).limit(1)
+    return stmt if with_diagram else stmt.options(defer(ProcessDefinition.bpmn_xml))
+
+
 def latest_definition(db, key, *, with_diagram=True):
     """The latest version of `key`; with_diagram=False leaves the diagram's text to be read only if asked for."""
-    stmt = select(ProcessDefinition).where(ProcessDefinition.key == key) \
-        .order_by(ProcessDefinition.version.desc()).limit(1)
-    return db.scalar(stmt if with_diagram else stmt.options(defer(ProcessDefinition.bpmn_xml)))
+    return db.scalar(_latest_statement(with_diagram), {"key": key})
 
 
 def deploy_model(db, xml, *, key=None, forms_dir=None, forms=None, filename=None, user_id=None, note=None):

@@ -11,7 +11,6 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import contains_eager
 
 from app.auth.models import Role, User
-from app.catalog.models import DictionaryEntry
 from app.common.errors import Conflict, ValidationFailed
 from app.common.models import AuditRecord
 from app.customers.models import Customer
@@ -35,8 +34,8 @@ def visible_customer(db, user, customer_no):
 
 
 def service_types(db) -> list[str]:
-    return list(db.scalars(select(DictionaryEntry.item).where(DictionaryEntry.type == SERVICE_TYPE)
-                           .order_by(DictionaryEntry.id)))
+    from app.catalog.dictionary_service import entry_rows
+    return [row.item for row in entry_rows(db, SERVICE_TYPE)]
 
 
 def service_type_labels(db) -> dict[str, str]:
