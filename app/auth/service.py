@@ -4,8 +4,8 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, event, func, select, update
+from sqlalchemy.orm import Session, joinedload
 
 from app.auth import login_lock, passwords
 from app.auth.models import RememberToken, Role, User, UserSession, role_right
@@ -78,6 +78,45 @@ def open_session(db, user, *, kind, remote_addr=None, via_remember=False) -> str
 def end_sessions(db, user_id, *, reason):
     db.execute(update(UserSession).where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
                .values(ended_at=utcnow(), end_reason=reason))
+
+
+# Built once: a form's x-users field and an assignment check one user on every submission.
+_ACTIVE_MEMBER = (select(User.id).join(Role, User.role_id == Role.id)
+                  .where(User.id == bindparam("user_id"), Role.code == bindparam("role_code"), User.active.is_(True))
+                  .execution_options(prepare=True))
+
+
+_MEMBERS_SEEN = "auth.active_members_seen"
+
+
+def is_active_member(db, role_code, user_id) -> bool:
+    """Whether `user_id` names an active user of the role (one row by key; no ORM object is made).
+
+    A yes is remembered until the session next writes, commits or rolls back: a task form's `x-users` check and the
+    operation that assigns the same user then read the row once per step, not twice."""
+    if not isinstance(user_id, int) or isinstance(user_id, bool):
+        return False
+    seen = db.info.setdefault(_MEMBERS_SEEN, set())
+    if (role_code, user_id) in seen:
+        return True
+    found = db.execute(_ACTIVE_MEMBER, {"user_id": user_id, "role_code": role_code}).first() is not None
+    if found:
+        seen.add((role_code, user_id))
+    return found
+
+
+def _forget_members(session, *_args):
+    session.info.pop(_MEMBERS_SEEN, None)
+
+
+def _forget_members_on_write(state):
+    if not state.is_select:  # an UPDATE/INSERT/DELETE sent through the session (no flush event for those)
+        state.session.info.pop(_MEMBERS_SEEN, None)
+
+
+for _event in ("after_flush", "after_commit", "after_rollback", "after_soft_rollback"):
+    event.listen(Session, _event, _forget_members)
+event.listen(Session, "do_orm_execute", _forget_members_on_write)
 
 
 @functools.cache

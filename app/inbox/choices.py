@@ -7,6 +7,7 @@ asks whether its one value is in the list, the page reads the list. All are prep
 from sqlalchemy import bindparam, select
 
 from app.auth.models import Role, User
+from app.auth.service import is_active_member
 from app.catalog.models import DictionaryEntry
 from processes.forms import choice_source
 
@@ -16,9 +17,6 @@ from processes.forms import choice_source
 _DICTIONARY_VALUE = (select(DictionaryEntry.id)
                      .where(DictionaryEntry.type == bindparam("entry_type"), DictionaryEntry.value == bindparam("value"))
                      .limit(1).execution_options(prepare=True))
-_ACTIVE_USER_OF = (select(User.id).join(Role, User.role_id == Role.id)
-                   .where(User.id == bindparam("user_id"), Role.code == bindparam("role_code"), User.active.is_(True))
-                   .execution_options(prepare=True))
 
 
 def is_dictionary_value(db, entry_type, value) -> bool:
@@ -26,13 +24,6 @@ def is_dictionary_value(db, entry_type, value) -> bool:
     if not isinstance(value, str):
         return False
     return db.execute(_DICTIONARY_VALUE, {"entry_type": entry_type, "value": value}).first() is not None
-
-
-def is_active_user_of(db, role_code, user_id) -> bool:
-    """One submitted x-users value: an active user of the role (one row by key, not the role's whole list)."""
-    if not isinstance(user_id, int) or isinstance(user_id, bool):
-        return False
-    return db.execute(_ACTIVE_USER_OF, {"user_id": user_id, "role_code": role_code}).first() is not None
 
 
 @choice_source("x-dictionary", contains=is_dictionary_value)
@@ -43,7 +34,7 @@ def dictionary_choices(db, entry_type):
     return [(value, item) for value, item in rows]
 
 
-@choice_source("x-users", contains=is_active_user_of)
+@choice_source("x-users", contains=is_active_member)
 def user_choices(db, role_code):
     rows = db.execute(select(User.id, User.name).join(Role, User.role_id == Role.id)
                       .where(Role.code == role_code, User.active.is_(True)).order_by(User.name)

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from app.auth.models import Role, User
+from app.auth.service import is_active_member
 from app.common.errors import Forbidden, ValidationFailed
 from app.common.models import AuditRecord
 from app.customers.validation import PHONE_RE
@@ -148,12 +149,9 @@ def managers(db):
 
 
 def check_assignee(db, assignee_id):
-    """The assignee must be an active customer manager; returns the User."""
-    assignee = db.get(User, assignee_id) if isinstance(assignee_id, int) and not isinstance(assignee_id, bool) \
-        else None
-    if assignee is None or not assignee.active or assignee.role_code != MANAGER_ROLE:
+    """The assignee must be an active customer manager."""
+    if not is_active_member(db, MANAGER_ROLE, assignee_id):
         raise ValidationFailed({"assignee_id": [_("Choose an active customer manager.")]})
-    return assignee
 
 
 def current_steps(db, opp):

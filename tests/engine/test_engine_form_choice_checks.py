@@ -71,3 +71,20 @@ def test_a_dictionary_value_must_be_of_that_type(db, user):
 def test_every_error_of_the_form_is_reported_together(db, user):
     errors = errors_of(db, {"assignee_id": user("supervisor").id, "kind": "nope", "note": "x" * 11})
     assert set(errors) == {"assignee_id", "kind", "note"}
+
+
+def test_a_remembered_yes_ends_with_any_write_of_the_session(db, user):
+    """One step reads the assignee once (the form's check and the operation's); a write in between ends that."""
+    from sqlalchemy import update
+    from app.auth.models import User
+    from app.auth.service import is_active_member
+    manager = user("manager1")
+    assert is_active_member(db, "customer_manager", manager.id)
+    db.execute(update(User).where(User.id == manager.id).values(active=False))
+    assert not is_active_member(db, "customer_manager", manager.id)
+    db.execute(update(User).where(User.id == manager.id).values(active=True))
+    assert is_active_member(db, "customer_manager", manager.id)
+    db.commit()
+    db.execute(update(User).where(User.id == manager.id).values(active=False).execution_options(
+        synchronize_session=False))
+    assert not is_active_member(db, "customer_manager", manager.id)
