@@ -45,13 +45,6 @@ def list_types(db, prefix=None) -> list[str]:
     return list(db.scalars(stmt))
 
 
-def entries_of(db, type) -> list[DictionaryEntry]:
-    """The entries of one type in their stored order: what a select offers. Prepared (app.db_prepared): list pages
-    read one or two types on every request."""
-    return list(db.scalars(select(DictionaryEntry).where(DictionaryEntry.type == type).order_by(DictionaryEntry.id)
-                           .execution_options(prepare=True)))
-
-
 # Built once, columns only: list pages read a type or two on every request, and neither building a select nor
 # making ORM objects of a handful of rows is worth doing per request.
 _ENTRY_ROWS = (select(DictionaryEntry.item, DictionaryEntry.value, DictionaryEntry.label_en)

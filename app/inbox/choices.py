@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, select
 
 from app.auth.models import Role, User
 from app.auth.service import is_active_member
+from app.catalog.dictionary_service import entry_rows
 from app.catalog.models import DictionaryEntry
 from processes.forms import choice_source
 
@@ -28,10 +29,7 @@ def is_dictionary_value(db, entry_type, value) -> bool:
 
 @choice_source("x-dictionary", contains=is_dictionary_value)
 def dictionary_choices(db, entry_type):
-    rows = db.execute(select(DictionaryEntry.value, DictionaryEntry.item)
-                      .where(DictionaryEntry.type == entry_type).order_by(DictionaryEntry.id)
-                      .execution_options(prepare=True)).all()
-    return [(value, item) for value, item in rows]
+    return [(row.value, row.item) for row in entry_rows(db, entry_type)]
 
 
 @choice_source("x-users", contains=is_active_member)

@@ -117,11 +117,11 @@ def inbox_page(db, user, page, per_page, *, tab_total=None, **filters):
     """One page of the inbox: the page's ids are picked from the indexes alone (filter, sort, page) and joined to
     their rows in one statement; the count (up to COUNT_LIMIT) is a second one, unless the caller already has it
     from tab_counts with the same filters (`tab_total`: the count of this tab, cut at the same limit)."""
-    window = max(COUNT_LIMIT, page * per_page) + 1  # what paginate counts and pages through at most
     sort = filters.get("sort") if filters.get("sort") in SORTS else "waiting"
-    tab = filters.get("tab") if filters.get("tab") in TABS else "all"
     if page * per_page <= COUNT_LIMIT and not any(filters.get(k) for k in ("process", "role", "due", "q")):
+        tab = filters.get("tab") if filters.get("tab") in TABS else "all"
         return _usual_page(db, user, page, per_page, tab, sort, tab_total)
+    window = max(COUNT_LIMIT, page * per_page) + 1  # what paginate counts and pages through at most
 
     def rows_in_order(page_of_ids):
         ids = page_of_ids.subquery()
