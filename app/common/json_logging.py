@@ -3,7 +3,8 @@
 Every line has time, level, logger and message, plus request_id and user_id when the work belongs to a request
 (or a task a request started). The access line of a request adds method, path, status and duration_ms.
 SpiffWorkflow reports every task state change at INFO (about six lines per process instance): those are engine
-details, logged at DEBUG here so that a worker at INFO stays readable."""
+details, logged at DEBUG here so that a worker at INFO stays readable (and below DEBUG not even made: the engine's
+loggers get the level, processes.spiff_compat.engine_log_level)."""
 import logging
 import os
 import sys
@@ -11,6 +12,7 @@ import sys
 from pythonjsonlogger.json import JsonFormatter
 
 from app.common.log_context import current_user_id, request_id_var
+from processes import spiff_compat
 
 FIELDS = ("time", "level", "logger", "message", "request_id", "user_id")
 
@@ -60,6 +62,7 @@ def configure(level=None):
     root.addHandler(json_handler(level))
     # Records below the threshold reach the filter only when the logger lets them: spiff INFO is relabelled there.
     root.setLevel(min(level, logging.INFO))
+    spiff_compat.engine_log_level(level)  # below DEBUG the engine's lines are not even made
     logging.getLogger("gunicorn.access").propagate = False  # our own access line replaces it
     logging.getLogger("alembic").setLevel(logging.WARNING)  # the readiness check reads the migration scripts
     return root

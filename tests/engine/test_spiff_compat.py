@@ -4,6 +4,7 @@ An upgrade of SpiffWorkflow that renames or changes one of them fails here, nami
 corrupting stored instances, timer due dates or retries. A tiny workflow: a user task with a boundary timer.
 """
 import inspect
+import logging
 import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -124,6 +125,38 @@ def test_the_converter_helpers_the_copy_calls_still_exist_with_their_signatures(
     spec, _workflow = _tiny()
     assert BpmnWorkflow(spec, {}, deserializing=True).tasks == {}, \
         "BpmnWorkflow(deserializing=True) no longer leaves the task tree to the converter"
+
+
+class _Records(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.records = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+
+def test_engine_log_details_are_made_only_when_debug_is_asked_for():
+    """SpiffWorkflow assembles a log line's details before its logger decides: a task's dict on every state change,
+    and a workflow's list of all its tasks whenever its logger's own level is below INFO."""
+    captured = _Records()
+    logging.getLogger("spiff").addHandler(captured)
+    try:
+        spiff_compat.engine_log_level(logging.INFO)
+        _spec, workflow = _tiny()
+        assert captured.records == []
+        assert _review(workflow).collect_log_extras() == {}, "a task's log details are built at INFO"
+        assert "tasks" not in workflow.collect_log_extras(), "a workflow lists its task tree for a line not written"
+
+        spiff_compat.engine_log_level(logging.DEBUG)
+        _spec, workflow = _tiny()
+        changes = [r for r in captured.records if r.getMessage().startswith("State changed")]
+        assert changes and {"task_spec", "state", "data"} <= set(vars(changes[0])), \
+            "at DEBUG the engine's state changes should carry their details"
+        assert "tasks" in workflow.collect_log_extras()
+    finally:
+        logging.getLogger("spiff").removeHandler(captured)
+        spiff_compat.engine_log_level(logging.INFO)
 
 
 def test_no_other_engine_module_touches_a_private_spiffworkflow_name():
