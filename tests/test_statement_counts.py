@@ -49,14 +49,13 @@ def test_task_completion_over_the_api(sales_api, user, db, engine, sales_deploye
     #   takes the write lock)
     # 1 the form's x-users check (is the assignee an active customer manager? one row)
     # 1 SAVEPOINT of the step (opened by its only operation)
-    # 1 the operation sales.assign: the opportunity (the assignee's check is the form's, remembered until the
-    #   session writes)
-    # 1 UPDATE opportunity
+    # 1 the operation sales.assign: UPDATE opportunity ... WHERE live RETURNING id, no load first (the assignee's
+    #   check is the form's, remembered until the session writes)
     # 1 RELEASE SAVEPOINT
     # 1 the engine write (PostgreSQL: instance + closed task + new task + history in one statement;
     #   SQLite: 4 statements)
     # the answer's current steps come from the write (no read back)
-    work = 7 + (4 if sqlite else 0)
+    work = 6 + (4 if sqlite else 0)
     _check(statements, work=work, total_max=work + 4 + AUTH_BEARER_MAX, what="POST /api/v1/tasks/{id}/complete",
            auth_max=AUTH_BEARER_MAX)
 

@@ -7,6 +7,7 @@ forged opportunity_id in a form cannot touch another record.
 from flask_babel import gettext as _
 
 from app.common.errors import Conflict, NotFound, ValidationFailed
+from app.common.record_update import update_live
 from app.sales import customer_link
 from app.sales.models import Opportunity
 from app.sales.service import check_assignee
@@ -22,14 +23,24 @@ def _own_opportunity(ctx, opportunity_id):
     return opp
 
 
+def _update_own(ctx, opportunity_id, values):
+    """The instance's own opportunity changed in one statement (app.common.record_update), with the checks of
+    _own_opportunity."""
+    if not isinstance(opportunity_id, int) or isinstance(opportunity_id, bool):
+        return _update_own(ctx, _own_opportunity(ctx, opportunity_id).id, values)  # a string id: as the load reads it
+    if ctx.instance is not None and ctx.instance.business_key != str(opportunity_id):
+        raise Conflict("The opportunity does not belong to this process instance.")
+    if update_live(ctx.db, Opportunity, opportunity_id, values) is None:
+        raise NotFound(_("Opportunity %(id)s not found.", id=opportunity_id))
+
+
 @operation("sales.assign")
 def assign(ctx, *, opportunity_id, assignee_id):
-    opp = _own_opportunity(ctx, opportunity_id)
     check_assignee(ctx.db, assignee_id)
-    opp.assignee_id = assignee_id
-    opp.assigned_at = utcnow()
-    opp.status = "in_development"
-    return {"assignee_id": assignee_id, "assigned_at": opp.assigned_at.isoformat()}
+    assigned_at = utcnow()
+    _update_own(ctx, opportunity_id, {"assignee_id": assignee_id, "assigned_at": assigned_at,
+                                      "status": "in_development"})
+    return {"assignee_id": assignee_id, "assigned_at": assigned_at.isoformat()}
 
 
 CLOSING_STATUSES = ("failed", "terminated")
@@ -39,9 +50,7 @@ CLOSING_STATUSES = ("failed", "terminated")
 def close(ctx, *, opportunity_id, status):
     if status not in CLOSING_STATUSES:
         raise ValidationFailed({"status": [f"sales.close takes one of {CLOSING_STATUSES}, not {status!r}"]})
-    opp = _own_opportunity(ctx, opportunity_id)
-    opp.status = status
-    opp.closed_at = utcnow()
+    _update_own(ctx, opportunity_id, {"status": status, "closed_at": utcnow()})
     return {"status": status}
 
 

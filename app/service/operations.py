@@ -7,6 +7,7 @@ a ValidationFailed rejects the completion and nothing is saved.
 from flask_babel import gettext as _
 
 from app.common.errors import Conflict, ValidationFailed
+from app.common.record_update import update_live
 from app.service import deadlines
 from app.service.actions import HANDLING_MAX, RESULT_MAX
 from app.service.models import ServiceRequest
@@ -18,16 +19,17 @@ from processes.api import operation, utcnow
 on_customer_transferred(follow_transfer)
 
 
-def _request(ctx, request_id) -> ServiceRequest:
-    """The instance's own request: a request id that is not its business key (a forged form value, a model
-    passing the wrong variable) touches nothing and rejects the completion."""
+def _update(ctx, request_id, values, **kwargs):
+    """The instance's own request changed in one statement (app.common.record_update): a request id that is not
+    its business key (a forged form value, a model passing the wrong variable) touches nothing and rejects the
+    completion."""
     if ctx.instance is not None and ctx.instance.business_key != str(request_id):
         raise Conflict("The service request does not belong to this process instance.")
-    sr = ctx.db.get(ServiceRequest, int(request_id))
-    if sr is None or sr.deleted_at is not None:
+    row = update_live(ctx.db, ServiceRequest, int(request_id), values, **kwargs)
+    if row is None:
         # Not a user error: the process points at a record that is gone, so the instance goes to error.
         raise LookupError(f"service request {request_id} does not exist")
-    return sr
+    return row
 
 
 @operation("service.deadline")
@@ -39,10 +41,9 @@ def deadline(ctx, *, days=None, limit=None, tz="Asia/Shanghai"):
 
 @operation("service.assign")
 def assign(ctx, *, request_id, assignee_id):
-    sr = _request(ctx, request_id)
     check_handler(ctx.db, assignee_id if isinstance(assignee_id, int) else None, field="assignee_id")
-    sr.assignee_id, sr.assigned_at, sr.status = assignee_id, utcnow(), "assigned"
-    return {"status": sr.status}
+    _update(ctx, request_id, {"assignee_id": assignee_id, "assigned_at": utcnow(), "status": "assigned"})
+    return {"status": "assigned"}
 
 
 @operation("service.record_handling")
@@ -50,11 +51,9 @@ def record_handling(ctx, *, request_id, handling):
     text = (handling or "").strip() if isinstance(handling, str) else ""
     if not text or len(text) > HANDLING_MAX:
         raise ValidationFailed({"handling": [_("Describe what was done (at most %(n)s characters).", n=HANDLING_MAX)]})
-    sr = _request(ctx, request_id)
-    sr.handling, sr.handled_by, sr.handled_at = text, ctx.user_id, utcnow()
-    sr.rounds = (sr.rounds or 0) + 1
-    sr.status = "handled"
-    return {"status": sr.status, "rounds": sr.rounds}
+    rounds, = _update(ctx, request_id, {"handling": text, "handled_by": ctx.user_id, "handled_at": utcnow(),
+                                        "status": "handled"}, increment=("rounds",))
+    return {"status": "handled", "rounds": rounds}
 
 
 @operation("service.record_feedback")
@@ -67,21 +66,18 @@ def record_feedback(ctx, *, request_id, result, satisfaction):
         errors["satisfaction"] = [_("Satisfaction is a whole number from 1 to 5.")]
     if errors:
         raise ValidationFailed(errors)
-    sr = _request(ctx, request_id)
-    sr.result, sr.satisfaction = text, satisfaction
+    _update(ctx, request_id, {"result": text, "satisfaction": satisfaction})
     return {"satisfaction": satisfaction}
 
 
 @operation("service.archive")
 def archive(ctx, *, request_id):
-    sr = _request(ctx, request_id)
-    sr.status, sr.archived_at = "archived", utcnow()
-    return {"status": sr.status}
+    _update(ctx, request_id, {"status": "archived", "archived_at": utcnow()})
+    return {"status": "archived"}
 
 
 @operation("service.reopen")
 def reopen(ctx, *, request_id):
     """A dissatisfied customer sends the request back to the same handler: it is theirs (assigned) again."""
-    sr = _request(ctx, request_id)
-    sr.status = "assigned"
-    return {"status": sr.status}
+    _update(ctx, request_id, {"status": "assigned"})
+    return {"status": "assigned"}

@@ -41,8 +41,8 @@ def test_a_page_and_a_task_completion_run_their_hot_statements_prepared(login, s
     assert _one_of(prepared, "FROM process_instance", "FOR UPDATE OF process_instance")  # the lock
     assert _one_of(prepared, "FROM user_account JOIN role")  # the form's x-users choices
     assert _one_of(prepared, "json_populate_recordset")  # the engine's write
-    # The ORM's loads by primary key need no mark: the operation's opportunity and assignee.
-    assert _one_of(prepared, "FROM opportunity", "WHERE opportunity.id = $1")
+    assert _one_of(prepared, "UPDATE opportunity", "RETURNING")  # the operation's one statement (record_update)
+    # The ORM's loads by primary key need no mark: the assignee.
     assert _one_of(prepared, "FROM user_account", "WHERE user_account.id = $1")
 
 

@@ -95,5 +95,6 @@ def test_a_completion_sends_its_transaction_control_with_its_statements(crm, wir
     assert wire[0].startswith("EXECUTE crm_prepared_r")  # the sign-in: a read, before any transaction
     assert wire[1].startswith("BEGIN; EXECUTE crm_prepared_")  # the lock opens the transaction
     assert sum(q.startswith("BEGIN") for q in wire) == 1 and wire[-1] == "COMMIT"
-    # sign-in, lock, the form's assignee check, the operation's load and its update, the engine's write, COMMIT
-    assert len(wire) == 7, wire
+    # sign-in, lock, the form's assignee check, the operation's update (no load first, app/common/record_update),
+    # the engine's write, COMMIT
+    assert len(wire) == 6, wire
