@@ -11,7 +11,7 @@ to the churn pages, in one place.
 - Operations the model calls (service tasks, in operations.py): OPERATIONS; they set the case's status.
 - Inbox links and record access.
 """
-from flask import url_for
+from app.common.row_urls import row_url
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -103,6 +103,6 @@ links.register_essentials(KEY, essentials)
 # History: who the case is with and what the re-check found; ids and the re-check interval are bookkeeping.
 links.register_history_labels(KEY, {"manager_id": _l("Customer manager"),
                                     "ordered": _l("Ordered since the warning")}, users=("manager_id",))
-links.register_record_link(KEY, lambda key: url_for("churn.show_case", case_id=int(key)))
+links.register_record_link(KEY, lambda key: row_url("churn.show_case", "case_id", int(key)))
 links.register_record_access(KEY, "churn.view", lambda db, user, key: get_case(db, user=user, case_id=int(key)))
-links.register_task_page(KEY, HANDLE_STEP, lambda task: url_for("churn.show_case", case_id=int(task.business_key)))
+links.register_task_page(KEY, HANDLE_STEP, lambda task: row_url("churn.show_case", "case_id", int(task.business_key)))

@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.common import statement_cache
+from app.common.row_urls import row_url
 from app.config import Config
 from app.db import db_session
 
@@ -156,6 +157,7 @@ def init_app(app):
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["model_text"] = model_text
     app.jinja_env.filters["history_value"] = history_value
+    app.jinja_env.globals["row_url"] = row_url
 
     @app.context_processor
     def _globals():

@@ -1,19 +1,19 @@
 """Where a task or its business record lives in the domain pages.
 
 Domain packages register, at import (e.g. in their views.py):
-    register_record_link("sales_opportunity", lambda business_key: url_for("sales.show", id=business_key))
-    register_task_page("sales_opportunity", "assign", lambda task: url_for("sales.assign", id=task.business_key))
+    register_record_link("sales_opportunity", lambda key: row_url("sales.show", "id", int(key)))
+    register_task_page("sales_opportunity", "assign", lambda task: row_url("sales.assign", "id", int(task.business_key)))
     register_record_access("sales_opportunity", "opportunity.view",
                            lambda db, user, business_key: get_opportunity(db, user=user, opportunity_id=...))
     register_essentials("sales_opportunity", lambda db, business_key: [(label, value), ...])
-A task without a registered page opens the generic form page (inbox.task). The record access rule lets the users
+(app.common.row_urls.row_url is url_for built once per page for all its rows.) A task without a registered page
+opens the generic form page (inbox.task). The record access rule lets the users
 who may open a record follow its process instances (diagram, history) without the right process.view. The
 essentials are what any task page of the process shows above its form (an analyst's new step included), so the
 person doing the step need not open the record to learn what it is about.
 """
-from flask import url_for
-
 from app.common.errors import ServiceError
+from app.common.row_urls import row_url
 
 _RECORD_LINKS = {}
 _TASK_PAGES = {}
@@ -94,4 +94,4 @@ def task_url(task):
                 return url
         except Exception:
             pass
-    return url_for("inbox.task", task_id=task.id)
+    return row_url("inbox.task", "task_id", task.id)

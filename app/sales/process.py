@@ -13,7 +13,7 @@ the sales pages, in one place.
 - Operations the model calls (service tasks, in operations.py): OPERATIONS; they set the opportunity's status.
 - Inbox links and record access.
 """
-from flask import url_for
+from app.common.row_urls import fixed_url, row_url
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select
@@ -135,11 +135,11 @@ def essentials(db, business_key):
 
 register_essentials(KEY, essentials)
 register_history_labels(KEY, {"assignee_id": _l("Assignee"), "outcome": _l("Outcome")}, users=("assignee_id",))
-register_record_link(KEY, lambda key: url_for("sales.show_opportunity", opportunity_id=int(key)))
+register_record_link(KEY, lambda key: row_url("sales.show_opportunity", "opportunity_id", int(key)))
 register_record_access(KEY, "opportunity.view",
                        lambda db, user, key: get_opportunity(db, user=user, opportunity_id=int(key)))
 register_task_page(KEY, ASSIGN_STEP,
-                   lambda t: url_for("sales.assign_opportunity", opportunity_id=int(t.business_key),
-                                     next=url_for("inbox.index")))
+                   lambda t: row_url("sales.assign_opportunity", "opportunity_id", int(t.business_key),
+                                     next=fixed_url("inbox.index")))
 register_task_page(KEY, DEVELOP_STEP,
-                   lambda t: url_for("sales.show_opportunity", opportunity_id=int(t.business_key)) + "#plan")
+                   lambda t: row_url("sales.show_opportunity", "opportunity_id", int(t.business_key)) + "#plan")

@@ -10,7 +10,7 @@ the service pages, in one place.
 - Operations the model calls (service tasks, in operations.py): OPERATIONS; they set the request's status.
 - Inbox links and record access: who may follow a request's process, and where its rows link to.
 """
-from flask import url_for
+from app.common.row_urls import row_url
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
@@ -137,6 +137,6 @@ register_essentials(KEY, essentials)
 # History: the due dates the process works out are worth reading; the start data (limits, time zone, ids) is not.
 register_history_labels(KEY, {"dispatch_due": _l("Dispatch due"), "handle_due": _l("Handling due"),
                               "feedback_due": _l("Feedback due")}, users=("assignee_id",))
-register_record_link(KEY, lambda business_key: url_for("service.detail", request_id=int(business_key)))
+register_record_link(KEY, lambda business_key: row_url("service.detail", "request_id", int(business_key)))
 register_record_access(KEY, "service.view",
                        lambda db, user, key: get_request(db, user=user, request_id=int(key)))
