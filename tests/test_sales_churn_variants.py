@@ -129,3 +129,29 @@ def test_churn_pages_follow_a_step_inserted_before_the_managers_decision(db, log
     db.expire_all()
     assert db.get(ChurnCase, old).status == db.get(ChurnCase, new).status == "confirmed"
     assert not _agree(db, user, pages, CHURN_LISTS, "customer_churn", "case")["manager1"] & {old, new}
+
+
+def test_the_assign_page_is_named_as_the_deployed_diagram_names_its_step(db, login, user, sales_deployed):
+    from pathlib import Path
+    from processes.definitions import deploy_model
+    supervisor = login("supervisor")
+    opened = supervisor.post("/sales/opportunities/new", data={**OPP, "customer_name": "改名前的机会"})
+    before = int(opened.headers["Location"].rsplit("/", 1)[1])
+    page = supervisor.get(f"/sales/opportunities/{before}/assign").get_data(as_text=True)
+    assert re.search(r"<h1>指派销售机会 <span", page)
+
+    model = Path(__file__).resolve().parents[1] / "bpmn-models" / "sales_opportunity.bpmn"
+    xml = model.read_text("utf-8")
+    step = re.search(r'<bpmn:userTask id="assign" name="([^"]*)"', xml)
+    renamed = xml.replace(step.group(0), '<bpmn:userTask id="assign" name="主管分派&lt;机会&gt;"')
+    _definition, created = deploy_model(db, renamed, forms_dir=model.parents[1] / "forms", filename=model.name)
+    db.commit()
+    assert created
+    opened = supervisor.post("/sales/opportunities/new", data={**OPP, "customer_name": "改名后的机会"})
+    after = int(opened.headers["Location"].rsplit("/", 1)[1])
+    page = supervisor.get(f"/sales/opportunities/{after}/assign").get_data(as_text=True)
+    assert "<h1>主管分派&lt;机会&gt; <span" in page and "<title>主管分派&lt;机会&gt;" in page
+    refused = supervisor.post(f"/sales/opportunities/{after}/assign", data={"assignee_id": ""})
+    assert refused.status_code == 422 and "<h1>主管分派&lt;机会&gt; <span" in refused.get_data(as_text=True)
+    # The instance started before the change keeps its version's name.
+    assert re.search(r"<h1>指派销售机会 <span", supervisor.get(f"/sales/opportunities/{before}/assign").get_data(as_text=True))

@@ -13,7 +13,7 @@ from app.auth.models import User
 from app.common.dates import day_range_message, in_filter_range
 from app.common.errors import Conflict, Forbidden, ServiceError, ValidationFailed
 from app.common.listing import page_args, paginate, wants_export, xlsx_response
-from app.common.ui import local_time
+from app.common.ui import local_time, model_text
 from app.db import db_session
 from app.common.process_steps import where_it_waits
 from app.sales import process, service
@@ -217,6 +217,12 @@ def assign_opportunity(opportunity_id):
     opp = service.get_opportunity(db_session, user=current_user, opportunity_id=opportunity_id)
     form = AssignForm()
     form.assignee_id.choices = manager_choices(blank=_("Choose…"))
+    steps = process.current_steps(db_session, opp)
+
+    def page(status=200, **extra):
+        return render_template("sales/assign.html", form=form, opp=opp, back=_back_url(),
+                               step_title=_step_title(steps), **extra), status
+
     if request.method == "POST":
         try:
             service.assign_opportunity(db_session, user=current_user, opportunity_id=opp.id,
@@ -224,22 +230,26 @@ def assign_opportunity(opportunity_id):
         except ValidationFailed as err:
             db_session.rollback()
             apply_errors(form, err.errors)
-            return render_template("sales/assign.html", form=form, opp=opp, back=_back_url()), 422
+            return page(422)
         except REFUSALS as err:
             if err.status >= 500:
                 raise
             db_session.rollback()
-            return render_template("sales/assign.html", form=form, opp=opp, back=_back_url(),
-                                   refusal=refusal_message(err)), err.status
+            return page(err.status, refusal=refusal_message(err))
         db_session.commit()
         flash(_("Opportunity %(id)s assigned to %(name)s.", id=opp.id,
                 name=user_names([opp.assignee_id]).get(opp.assignee_id, "")), "success")
         return redirect(_back_url())
-    steps = process.current_steps(db_session, opp)
     if process.ASSIGN_STEP not in process.step_ids(steps):
         flash(where_it_waits(db_session, steps), "warning")
         return redirect(url_for("sales.show_opportunity", opportunity_id=opp.id))
-    return render_template("sales/assign.html", form=form, opp=opp, back=_back_url())
+    return page()
+
+
+def _step_title(steps):
+    """The page is named as the diagram names its step (an analyst may rename it); the fixed name otherwise."""
+    step = next((s for s in steps if s["bpmn_id"] == process.ASSIGN_STEP), None)
+    return model_text(step["name"]) if step and step.get("name") else _("Assign opportunity")
 
 
 def _back_url():
