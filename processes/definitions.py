@@ -140,7 +140,7 @@ def content_hash(xml, forms) -> str:
 def _latest_statement(with_diagram):
     """Built once: every process start reads it."""
     stmt = select(ProcessDefinition).where(ProcessDefinition.key == bindparam("key")) \
-        .order_by(ProcessDefinition.version.desc()).limit(1)
+        .order_by(ProcessDefinition.version.desc()).limit(1).execution_options(prepare=True)  # one plan: the key index
     return stmt if with_diagram else stmt.options(defer(ProcessDefinition.bpmn_xml))
 
 

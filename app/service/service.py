@@ -97,7 +97,7 @@ def _visible_customer(db, user, *, customer_id, customer_no):
     stmt = stmt.where(Customer.id == customer_id) if customer_id is not None else stmt.where(Customer.no == customer_no)
     if not sees_every_request(user):
         stmt = stmt.where(Customer.manager_id == user.id)
-    return db.scalar(stmt)
+    return db.scalar(stmt.execution_options(prepare=True))  # by a unique key: one plan whatever the value
 
 
 def query_requests(db, *, user, filters: dict):
