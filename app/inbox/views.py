@@ -45,7 +45,8 @@ def index():
     counts = service.tab_counts(db_session, current_user, **{k: v for k, v in filters.items()
                                                              if k not in ("tab", "sort")})
     page = service.inbox_page(db_session, current_user, *page_args(), tab_total=counts[filters["tab"]], **filters)
-    people = service.user_names(db_session, [t.claimed_by for t in page.items])
+    people = service.user_names(db_session, [t.claimed_by for t in page.items]
+                                + [t.assignee_id for t in page.items if t.assignee_id != current_user.id])
     return render_template("inbox/index.html", page=page, filters=filters, process_names=names, counts=counts,
                            count_limit=service.COUNT_LIMIT,
                            task_url=links.task_url, record_url=links.record_url, people=people,
