@@ -4,6 +4,7 @@ the current one; the domain actions refuse with 409, saying where the process wa
 new step is worked through the generic task page; instances started before the change run on their version."""
 import re
 from datetime import date
+from pathlib import Path
 
 from app.churn.models import ChurnCase
 from app.churn.scan_service import run_scan
@@ -11,6 +12,7 @@ from app.inbox.service import inbox_tasks
 from app.sales.models import Opportunity
 from fixtures.sales_support import OPP, sales_deployed  # noqa: F401
 from fixtures.step_variants import deploy_variant
+from processes.definitions import deploy_model
 from test_churn_data import SCAN_AT_UTC, churn_model, clock_at, make_customer  # noqa: F401
 
 
@@ -132,8 +134,6 @@ def test_churn_pages_follow_a_step_inserted_before_the_managers_decision(db, log
 
 
 def test_the_assign_page_is_named_as_the_deployed_diagram_names_its_step(db, login, user, sales_deployed):
-    from pathlib import Path
-    from processes.definitions import deploy_model
     supervisor = login("supervisor")
     opened = supervisor.post("/sales/opportunities/new", data={**OPP, "customer_name": "改名前的机会"})
     before = int(opened.headers["Location"].rsplit("/", 1)[1])
