@@ -37,16 +37,11 @@ class StepWrite:
 def changed_columns(obj, table):
     """The table's columns (in table order) whose attribute the object changed since it was loaded or created."""
     state = sa_inspect(obj)
-    if state.key is not None:
-        # A loaded row: only the attributes set since the load can have changed (committed_state keeps their old
-        # values); asking every column for its history cost more than the rest of this write.
-        candidates = state.committed_state
-        if not candidates:
-            return []
-        return [c.key for c in table.columns if c.key in candidates and not c.primary_key and c.key != _VERSION
-                and state.attrs[c.key].history.has_changes()]
-    attrs = state.attrs
-    return [c.key for c in table.columns if not c.primary_key and c.key != _VERSION and attrs[c.key].history.has_changes()]
+    # A loaded row: only the attributes set since the load can have changed (committed_state keeps their old
+    # values); asking every column for its history cost more than the rest of this write. A new row: every column.
+    candidates = state.committed_state if state.key is not None else None
+    return [c.key for c in table.columns if not c.primary_key and c.key != _VERSION
+            and (candidates is None or c.key in candidates) and state.attrs[c.key].history.has_changes()]
 
 
 def _union(objs, table):

@@ -23,14 +23,11 @@ def row_url(endpoint, name, value, **values):
         hash(key)
     except TypeError:
         return url_for(endpoint, **{name: value}, **values)
-    patterns = g.get("_row_urls")
-    if patterns is None:
-        patterns = g._row_urls = {}
+    patterns = g.setdefault("_row_urls", {})
     parts = patterns.get(key)
     if parts is None:
-        stand_in = str(_INT_STAND_IN if isinstance(value, int) else _STR_STAND_IN)
-        pieces = url_for(endpoint, **{name: _INT_STAND_IN if isinstance(value, int) else _STR_STAND_IN},
-                         **values).split(stand_in)
+        stand_in = _INT_STAND_IN if isinstance(value, int) else _STR_STAND_IN
+        pieces = url_for(endpoint, **{name: stand_in}, **values).split(str(stand_in))
         parts = patterns[key] = tuple(pieces) if len(pieces) == 2 else ()
     if not parts:  # the stand-in was not found exactly once: build this one as usual
         return url_for(endpoint, **{name: value}, **values)
@@ -39,9 +36,7 @@ def row_url(endpoint, name, value, **values):
 
 def fixed_url(endpoint):
     """url_for(endpoint) with no values, built once per request (a link every row carries, e.g. a return path)."""
-    fixed = g.get("_fixed_urls")
-    if fixed is None:
-        fixed = g._fixed_urls = {}
+    fixed = g.setdefault("_fixed_urls", {})
     url = fixed.get(endpoint)
     if url is None:
         url = fixed[endpoint] = url_for(endpoint)

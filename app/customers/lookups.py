@@ -2,9 +2,8 @@
 
 The dictionary is read on every use (a handful of rows) so an admin's edit shows at once.
 """
-from sqlalchemy import select
-
-from app.auth.models import Role, User
+from app.auth.models import User
+from app.auth.service import active_members
 from app.catalog.dictionary_service import english, entry_rows, labels_of, shown
 
 LEVEL_TYPE = "客户等级"
@@ -49,14 +48,9 @@ def region_labels(db) -> dict[str, str]:
     return labels_of(db, REGION_TYPE)
 
 
-_MANAGERS = (select(User.id, User.name).join(Role, User.role_id == Role.id)
-             .where(Role.code == MANAGER_ROLE, User.active.is_(True)).order_by(User.name)
-             .execution_options(prepare=True))  # built once: the admin's customer list reads it on every page
-
-
 def manager_choices(db) -> list:
     """Active customer managers, who can own a customer: rows of (id, name)."""
-    return db.execute(_MANAGERS).all()
+    return active_members(db, MANAGER_ROLE)
 
 
 def active_manager(db, manager_id):

@@ -6,8 +6,7 @@ asks whether its one value is in the list, the page reads the list. All are prep
 """
 from sqlalchemy import bindparam, select
 
-from app.auth.models import Role, User
-from app.auth.service import is_active_member
+from app.auth.service import active_members, is_active_member
 from app.catalog.dictionary_service import entry_rows
 from app.catalog.models import DictionaryEntry
 from processes.forms import choice_source
@@ -34,7 +33,4 @@ def dictionary_choices(db, entry_type):
 
 @choice_source("x-users", contains=is_active_member)
 def user_choices(db, role_code):
-    rows = db.execute(select(User.id, User.name).join(Role, User.role_id == Role.id)
-                      .where(Role.code == role_code, User.active.is_(True)).order_by(User.name)
-                      .execution_options(prepare=True)).all()
-    return [(uid, name) for uid, name in rows]
+    return [(uid, name) for uid, name in active_members(db, role_code)]

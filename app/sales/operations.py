@@ -27,7 +27,7 @@ def _update_own(ctx, opportunity_id, values):
     """The instance's own opportunity changed in one statement (app.common.record_update), with the checks of
     _own_opportunity."""
     if not isinstance(opportunity_id, int) or isinstance(opportunity_id, bool):
-        return _update_own(ctx, _own_opportunity(ctx, opportunity_id).id, values)  # a string id: as the load reads it
+        opportunity_id = _own_opportunity(ctx, opportunity_id).id  # e.g. a string id: read as the load reads it
     if ctx.instance is not None and ctx.instance.business_key != str(opportunity_id):
         raise Conflict("The opportunity does not belong to this process instance.")
     if update_live(ctx.db, Opportunity, opportunity_id, values) is None:

@@ -11,6 +11,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import contains_eager
 
 from app.auth.models import Role, User
+from app.catalog.dictionary_service import entry_rows, labels_of
 from app.common.errors import Conflict, ValidationFailed
 from app.common.models import AuditRecord
 from app.customers.models import Customer
@@ -34,13 +35,11 @@ def visible_customer(db, user, customer_no):
 
 
 def service_types(db) -> list[str]:
-    from app.catalog.dictionary_service import entry_rows
     return [row.item for row in entry_rows(db, SERVICE_TYPE)]
 
 
 def service_type_labels(db) -> dict[str, str]:
     """{type as stored: type in the UI language}, in dictionary order."""
-    from app.catalog.dictionary_service import labels_of
     return labels_of(db, SERVICE_TYPE)
 
 
