@@ -115,3 +115,16 @@ def test_rights_are_checked_on_every_action(db, login):
     assert executive.post(f"/customers/{customer.no}/contacts/new", data={"name": "x"}).status_code == 403
     analyst = login("analyst")
     assert analyst.get("/customers/").status_code == 403
+
+
+def test_the_unfiltered_list_pages_newest_first_and_escapes_names(db, login):
+    """The list as it opens (no filter) runs its own prepared statements: same pages, same escaping."""
+    first, second = make_customer(db, name="翻页客户甲"), make_customer(db, name="翻页客户乙")
+    odd = make_customer(db, name='<b>"翻页"</b>')
+    c = login("supervisor")
+    html = c.get("/customers/?per_page=2").get_data(as_text=True)
+    assert odd.no in html and second.no in html and first.no not in html
+    assert "<b>" not in html
+    assert 'title="&lt;b&gt;&#34;翻页&#34;&lt;/b&gt;">&lt;b&gt;&#34;翻页&#34;&lt;/b&gt;</span>' in html
+    html = c.get("/customers/?per_page=2&page=2").get_data(as_text=True)
+    assert first.no in html and odd.no not in html and second.no not in html

@@ -15,7 +15,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from app.auth.guard import sees_all
-from app.common.listing import Page, paginate
+from app.common import statement_cache
+from app.common.listing import Page, clamp, paginate
 from app.customers.models import Customer, lowered_chars
 from app.customers.service import VISIBLE_STATUSES, WITH_MANAGER_NAME, scoped
 
@@ -142,10 +143,31 @@ def find_customers(db, *, user, page=1, per_page=20, **filters) -> Page:
         ids = set(db.scalars(select(matches.c[0]).limit(MATCHED_IDS_MAX + 1)))
         if len(ids) <= MATCHED_IDS_MAX:
             filters = {**filters, "matched": _among(ids, db.get_bind().dialect.name)}
+    if not any(value not in (None, "") for value in filters.values()):
+        return _unfiltered_page(db, user, page, per_page)
     stmt = query_customers(user=user, **filters)
     if any((filters.get(k) or "").strip() for k in ("q", "no", "name")):
         return _paginate_in_one_pass(db, stmt, page, per_page)
     return paginate(db, stmt, page, per_page, count_limit=COUNT_LIMIT)
+
+
+def _unfiltered_page(db, user, page, per_page):
+    """The list as it opens (no filter): what paginate(count_limit=COUNT_LIMIT) gives, from two statements built
+    once per user (app.common.statement_cache) with the limits as parameters, and prepared (app.db_prepared).
+    Building and planning them cost more than running them."""
+    count, rows = statement_cache.for_user("customer_list", user, _unfiltered_statements)
+    cap = max(COUNT_LIMIT, page * per_page)
+    total, exact, page = clamp(db.scalar(count, {"count_cap": cap + 1}), cap, page, per_page)
+    items = db.scalars(rows, {"page_limit": per_page, "page_offset": (page - 1) * per_page}).all()
+    return Page(items=items, total=total, page=page, per_page=per_page, total_exact=exact)
+
+
+def _unfiltered_statements(user):
+    stmt = query_customers(user=user)
+    counted = stmt.order_by(None).limit(bindparam("count_cap")).subquery()
+    count = select(func.count()).select_from(counted).execution_options(prepare=True)
+    rows = stmt.limit(bindparam("page_limit")).offset(bindparam("page_offset")).execution_options(prepare=True)
+    return count, rows
 
 
 def _one_word_page(db, user, q, filters, page, per_page):

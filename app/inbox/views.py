@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from app.auth.guard import requires
 from app.common.listing import page_args, wants_export, xlsx_response
-from app.common.ui import local_time, register_badge
+from app.common.ui import local_time, model_text, register_badge
 from app.db import db_session
 from app.inbox import actor_for, links, service
 from app.inbox.forms import build_fields, coerce
@@ -36,17 +36,18 @@ def _filters():
 @requires("task.view")
 def index():
     filters = _filters()
-    names = service.process_names(db_session)
+    names = {key: model_text(name) for key, name in service.process_names(db_session).items()}  # once, not per row
     if wants_export():
         rows = service.inbox_tasks(db_session, current_user, 50_000, **filters)
         return xlsx_response("tasks.xlsx", [_("Task"), _("Process"), _("Record"), _("Waiting since"), _("Due")],
-                             ([t.name, names.get(t.process_key, t.process_key), t.subject or t.business_key or "",
+                             ([model_text(t.name), names.get(t.process_key, t.process_key), t.subject or t.business_key or "",
                                local_time(t.created_at), local_time(t.due_at)] for t in rows))
     counts = service.tab_counts(db_session, current_user, **{k: v for k, v in filters.items()
                                                              if k not in ("tab", "sort")})
     page = service.inbox_page(db_session, current_user, *page_args(), tab_total=counts[filters["tab"]], **filters)
+    me = current_user.id
     people = service.user_names(db_session, [t.claimed_by for t in page.items]
-                                + [t.assignee_id for t in page.items if t.assignee_id != current_user.id])
+                                + [t.assignee_id for t in page.items if t.assignee_id != me])
     return render_template("inbox/index.html", page=page, filters=filters, process_names=names, counts=counts,
                            count_limit=service.COUNT_LIMIT,
                            task_url=links.task_url, record_url=links.record_url, people=people,
