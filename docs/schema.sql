@@ -395,6 +395,13 @@ CREATE TABLE product (
 
 CREATE INDEX ix_product_name ON product (name);
 
+CREATE TABLE reference_generation (
+	id SERIAL NOT NULL,
+	generation BIGINT NOT NULL,
+	CONSTRAINT pk_reference_generation PRIMARY KEY (id)
+);
+
+
 CREATE TABLE remember_token (
 	id SERIAL NOT NULL,
 	selector VARCHAR(32) NOT NULL,

@@ -6,6 +6,7 @@ from flask import current_app, g, request, session
 from flask_login import current_user
 
 from app.auth import service as auth_service
+from app.common import reference_cache
 from app.db import db_session
 
 PUBLIC = "__public__"
@@ -74,8 +75,9 @@ def load_user_from_request(req):
 
 def _resolve(raw):
     try:
-        _row, user = auth_service.resolve_session(db_session, raw,
-                                                  idle_minutes=current_app.config["SESSION_IDLE_MINUTES"])
+        _row, user, generation = auth_service.resolve_session(
+            db_session, raw, idle_minutes=current_app.config["SESSION_IDLE_MINUTES"])
+        reference_cache.note_generation(generation)
         if db_session.dirty or _sqlite():
             # PostgreSQL: a commit only when the idle clock moved (once a minute), the read needs none.
             # SQLite: always end the read; a write later in the request would otherwise have to upgrade this read

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session, joinedload
 
 from app.auth import login_lock, passwords
 from app.auth.models import RememberToken, Role, User, UserSession, role_right
+from app.common import reference_cache
+from app.common.models import ReferenceGeneration
 from processes.clock import utcnow
 
 
@@ -91,10 +93,12 @@ _ACTIVE_MEMBERS = (select(User.id, User.name).join(Role, User.role_id == Role.id
                    .execution_options(prepare=True))
 
 
-def active_members(db, role_code) -> list:
+def active_members(db, role_code) -> tuple:
     """(id, name) rows of the role's active users by name: what a choice of people offers (a task form's x-users,
-    a customer's manager)."""
-    return db.execute(_ACTIVE_MEMBERS, {"role_code": role_code}).all()
+    a customer's manager); a page reads them from the process's copy while no user changed
+    (app.common.reference_cache)."""
+    return reference_cache.kept(("active_members", role_code),
+                                lambda: tuple(db.execute(_ACTIVE_MEMBERS, {"role_code": role_code})))
 
 
 _MEMBERS_SEEN = "auth.active_members_seen"
@@ -135,20 +139,22 @@ def _session_query():
     """Built once: every request runs it, and building the statement costs as much as running it."""
     right_codes = (select(func.aggregate_strings(role_right.c.right_code, ","))
                    .where(role_right.c.role_id == User.role_id).scalar_subquery())
-    return (select(UserSession, User, right_codes).join(User, User.id == UserSession.user_id)
+    generation = select(ReferenceGeneration.generation).scalar_subquery()  # a one-row table (migration 0018)
+    return (select(UserSession, User, right_codes, generation).join(User, User.id == UserSession.user_id)
             .options(joinedload(User.role).lazyload(Role.rights))  # the codes above are the rights
             .where(UserSession.token_hash == bindparam("token_hash"))
             .execution_options(prepare=True))  # planned once per connection (app.db_prepared)
 
 
 def resolve_session(db, raw, *, idle_minutes, touch_after_seconds=60):
-    """The live session `raw` names and its user, read in one statement with the user's role and right codes
-    (every request pays for this, so it is one round trip). Changes the session row only when it ends it or moves
-    its idle clock, which happens at most once a minute: the caller commits only then."""
+    """(session row, user, reference generation): the live session `raw` names and its user, read in one statement
+    with the user's role and right codes and the reference data's generation (app.common.reference_cache): every
+    request pays for this, so it is one round trip. Changes the session row only when it ends it or moves its idle
+    clock, which happens at most once a minute: the caller commits only then."""
     found = db.execute(_session_query(), {"token_hash": _digest(raw)}).first()
     if found is None:
         raise SessionEnded("unknown")
-    row, user, codes = found
+    row, user, codes, generation = found
     if row.ended_at is not None:
         raise SessionEnded(row.end_reason or "unknown")
     now = utcnow()
@@ -162,7 +168,7 @@ def resolve_session(db, raw, *, idle_minutes, touch_after_seconds=60):
     # Touch at most once a minute: idle expiry needs no write per request.
     if (now - row.last_seen_at).total_seconds() > touch_after_seconds:
         row.last_seen_at = now
-    return row, user
+    return row, user, generation
 
 
 def logout(db, raw_session=None, remember_cookie=None):

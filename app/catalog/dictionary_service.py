@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.catalog.models import DictionaryEntry
+from app.common import reference_cache
 from app.common.errors import Conflict, NotFound, ValidationFailed
 
 # The seeded types, as stored (the type is free text; these are the names other domains look up).
@@ -52,9 +53,10 @@ _ENTRY_ROWS = (select(DictionaryEntry.item, DictionaryEntry.value, DictionaryEnt
                .execution_options(prepare=True))
 
 
-def entry_rows(db, type) -> list:
-    """(item, value, label_en) rows of one type in their stored order (what shown() needs)."""
-    return db.execute(_ENTRY_ROWS, {"type": type}).all()
+def entry_rows(db, type) -> tuple:
+    """(item, value, label_en) rows of one type in their stored order (what shown() needs); a page reads them from
+    the process's copy while the dictionary is unchanged (app.common.reference_cache)."""
+    return reference_cache.kept(("dictionary", type), lambda: tuple(db.execute(_ENTRY_ROWS, {"type": type})))
 
 
 def get_entry(db, entry_id) -> DictionaryEntry:

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Integer, LargeBinary, String
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
@@ -35,3 +35,12 @@ class IdempotencyRecord(Base):
     body: Mapped[bytes | None] = mapped_column(LargeBinary)
     flashes: Mapped[list | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class ReferenceGeneration(Base):
+    """One row: a number that every change of the reference data (the dictionary, the process definitions, roles,
+    users' names, roles and status) replaces by a new one, through triggers (migration 0018). Per-process copies of
+    that data are good while the number is the one they were read under (app.common.reference_cache)."""
+    __tablename__ = "reference_generation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    generation: Mapped[int] = mapped_column(BigInteger)

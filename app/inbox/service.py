@@ -11,7 +11,7 @@ from sqlalchemy import and_, bindparam, false, func, or_, select, union_all
 
 from app.auth.rights_catalog import role_label
 from app.common.errors import Forbidden, NotFound
-from app.common import statement_cache
+from app.common import reference_cache, statement_cache
 from app.common.listing import Page, clamp, paginate
 from app.inbox import history as words
 from processes import clock
@@ -241,7 +241,12 @@ def _latest_definitions():
 
 
 def process_names(db):
-    """{key: display name} from the latest version of every deployed process."""
+    """{key: display name} from the latest version of every deployed process (a page reads it from the process's
+    copy while no deployment happened: app.common.reference_cache)."""
+    return dict(reference_cache.kept(("process_names",), lambda: _latest_names(db)))
+
+
+def _latest_names(db):
     rows = tuple(tuple(r) for r in db.execute(_latest_definitions()))
     names = _NAMES.get(rows)
     if names is None:
@@ -255,7 +260,7 @@ def process_names(db):
         if len(_NAMES) > 16:  # deployments (and tests' rolled-back ones) must not grow it without end
             _NAMES.clear()
         _NAMES[rows] = names
-    return dict(names)
+    return names
 
 
 def may_see(task, user) -> bool:
