@@ -224,12 +224,14 @@ def _orders(conn, n_orders, timer):
 
 def _order_figures(conn, timer):
     """What the order hook keeps in service, recomputed by the app's own functions: the reports' per customer and
-    year sums (customer_sales) and every customer's last order date (the churn scan's candidates)."""
+    year sums (customer_sales), every customer's last order date (the churn scan's candidates) and the composition
+    report's counts."""
     from app.customers import last_order
-    from app.reports import sales_totals
-    with timer.step("sales per customer and year, last order dates"):
+    from app.reports import composition, sales_totals
+    with timer.step("sales per customer and year, last order dates, composition counts"):
         sales_totals.rebuild(conn)
         last_order.refresh(conn)
+        composition.rebuild(conn)  # the customer triggers were skipped (session_replication_role)
 
 
 def generate(url, *, scale=1.0, managers=50, rebuild=False, quiet=False):

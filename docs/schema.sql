@@ -107,7 +107,6 @@ CREATE TABLE customer (
 	CONSTRAINT fk_customer_manager_id_user_account FOREIGN KEY(manager_id) REFERENCES user_account (id)
 );
 
-CREATE INDEX ix_customer_composition ON customer (level, credit, satisfaction) WHERE status <> 'deleted';
 CREATE INDEX ix_customer_contact_text_chars ON customer USING gin (string_to_array(lower(contact_text), NULL));
 CREATE INDEX ix_customer_contact_text_search ON customer USING gin (contact_text gin_trgm_ops);
 CREATE INDEX ix_customer_level ON customer (level);
@@ -119,6 +118,16 @@ CREATE INDEX ix_customer_no_search ON customer USING gin (no gin_trgm_ops);
 CREATE INDEX ix_customer_region_level ON customer (region, level, status, id);
 CREATE INDEX ix_customer_status ON customer (status);
 CREATE INDEX ix_customer_status_last_order ON customer (status, last_order_date) INCLUDE (id, created_at);
+
+CREATE TABLE customer_composition (
+	manager_id INTEGER NOT NULL,
+	level INTEGER NOT NULL,
+	credit INTEGER NOT NULL,
+	satisfaction INTEGER NOT NULL,
+	customers INTEGER NOT NULL,
+	CONSTRAINT pk_customer_composition PRIMARY KEY (manager_id, level, credit, satisfaction)
+);
+
 
 CREATE TABLE customer_order (
 	id SERIAL NOT NULL,

@@ -34,10 +34,6 @@ class Customer(Base):
                       # ordering, NULL), read off this index alone instead of every customer's orders.
                       Index("ix_customer_status_last_order", "status", "last_order_date",
                             postgresql_include=["id", "created_at"]),
-                      # The composition report counts customers by one of these, deleted ones left out: from
-                      # this index alone (an index-only scan) instead of the customer rows.
-                      Index("ix_customer_composition", "level", "credit", "satisfaction",
-                            postgresql_where=text("status <> 'deleted'"), sqlite_where=text("status <> 'deleted'")),
                       # The list filtered by region (and level): counted from this index alone; 20,000 of a
                       # million customers in 6 ms instead of 170 ms of heap reads.
                       Index("ix_customer_region_level", "region", "level", "status", "id"),

@@ -16,7 +16,7 @@ from app.common.listing import Page, clamp, paginate
 from app.inbox import history as words
 from processes import clock
 from processes.definitions import parsed_for
-from processes.models import HumanTask, ProcessDefinition, ProcessEvent, ProcessInstance
+from processes.models import HumanTask, ProcessDefinition, ProcessInstance
 from processes.errors import ConcurrentUpdate, TaskForbidden, WrongStep
 from processes.runtime import can_act, claim_task
 

@@ -8,6 +8,7 @@ from app.catalog.models import Order, OrderLine
 from app.churn.models import ChurnCase
 from app.customers.models import Customer
 from app.customers.search import _contains as customer_name_contains
+from app.reports.composition import composition as kept_composition
 from app.reports.models import ALL_YEARS, CustomerSales, SalesYear
 from app.service.models import ServiceRequest
 
@@ -63,8 +64,14 @@ def contribution_from_orders(*, scope_user_id=None, customer_name=None, year=Non
 
 
 def composition(*, mode="level", scope_user_id=None):
-    """Customers (not deleted) per level, credit or satisfaction. count(*) and the column alone: PostgreSQL
-    counts them off ix_customer_composition without reading the customer rows."""
+    """Customers (not deleted) per level, credit or satisfaction, from the counts the triggers keep
+    (app/reports/composition.py): equal to composition_from_customers."""
+    return kept_composition(mode=mode, scope_user_id=scope_user_id)
+
+
+def composition_from_customers(*, mode="level", scope_user_id=None):
+    """The same counted from the customers: the definition, which tests/test_reports_composition.py compares the
+    kept counts with."""
     col = COMPOSITION_MODES[mode]
     stmt = (select(col.label("bucket"), func.count().label("count"))
             .where(Customer.status != "deleted").group_by(col).order_by(col))
