@@ -40,8 +40,9 @@ def index():
     if wants_export():
         rows = service.inbox_tasks(db_session, current_user, 50_000, **filters)
         return xlsx_response("tasks.xlsx", [_("Task"), _("Process"), _("Record"), _("Waiting since"), _("Due")],
-                             ([model_text(t.name), names.get(t.process_key, t.process_key), t.subject or t.business_key or "",
-                               local_time(t.created_at), local_time(t.due_at)] for t in rows))
+                             ([model_text(t.name), names.get(t.process_key, t.process_key),
+                               t.subject or t.business_key or "", local_time(t.created_at), local_time(t.due_at)]
+                              for t in rows))
     counts = service.tab_counts(db_session, current_user, **{k: v for k, v in filters.items()
                                                              if k not in ("tab", "sort")})
     page = service.inbox_page(db_session, current_user, *page_args(), tab_total=counts[filters["tab"]], **filters)
