@@ -1,15 +1,18 @@
 """The English UI is complete: dictionary entries carry an English label (editable on the dictionary page and API,
 locked entries included) shown for levels, regions and service types; the service request's steps and history
 show the models' English names. Lookups give plain strings, never Markup."""
+import io
 from datetime import datetime
 
 import pytest
 from markupsafe import Markup
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from app.catalog.models import DictionaryEntry
 from app.catalog.seed import seed_dictionary
 from app.customers.models import Customer
+from fixtures.sales_support import OPP, sales_api, sales_deployed  # noqa: F401 (fixtures)
 from test_service_helpers import clients, create_via_api, ensure_service_data  # noqa: F401
 
 
@@ -97,3 +100,12 @@ def test_lookups_give_plain_strings(app, db, english_data):
     assert dict(levels)[3] == "Major account" and regions["华东"] == "East China" and types["投诉"] == "Complaint"
     shown = [label for _c, label in levels] + list(regions.values()) + list(types.values())
     assert all(type(s) is str and not isinstance(s, Markup) for s in shown)
+
+
+def test_the_inbox_export_names_steps_and_processes_in_english(login, sales_api, sales_deployed):
+    c, h = sales_api("manager1")
+    assert c.post("/api/v1/opportunities", json=OPP, headers=h).status_code == 201
+    page = _english(login("supervisor"))
+    rows = list(load_workbook(io.BytesIO(page.get("/inbox/?export=xlsx").data)).active.values)
+    assert rows[0][:2] == ("Task", "Process")
+    assert ("Assign the opportunity", "Sales opportunity") in [row[:2] for row in rows[1:]], rows
