@@ -65,6 +65,7 @@ def wsgi():
     def _count(*_args):
         local.n = getattr(local, "n", 0) + 1
 
+    _add_floor_routes(app)
     inner = app.wsgi_app
 
     def counted(environ, start_response):
@@ -75,6 +76,18 @@ def wsgi():
         return inner(environ, start)
     app.wsgi_app = counted
     return app
+
+
+def _add_floor_routes(app):
+    """Two floors under the pages, for bench/ab_throughput.py --floors: /bench/hello, a public route answering two
+    bytes (Flask and the app's request hooks, nothing else), and /bench/frame, an empty page for a signed-in user
+    (the sign-in, the menu with its badges, the base template: what every page pays before its own content)."""
+    from flask import render_template
+
+    from app.auth.guard import logged_in, public
+    frame = app.jinja_env.from_string('{% extends "base.html" %}{% block title %}frame{% endblock %}')
+    app.add_url_rule("/bench/hello", "bench_hello", public(lambda: "ok"))
+    app.add_url_rule("/bench/frame", "bench_frame", logged_in(lambda: render_template(frame)))
 
 
 # --- the client side ---------------------------------------------------------------------------------------------
