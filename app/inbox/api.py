@@ -23,8 +23,10 @@ class TaskQuery(Schema):
     sort = fields.String(validate=validate.OneOf(list(service.SORTS)))
     q = fields.String()
     tab = fields.String(validate=validate.OneOf(service.TABS),
-                        metadata={"description": "mine (assigned to or taken by me), role (shared with my role, "
-                                                 "not taken), all (everything I may see; the default)"})
+                        metadata={"description": "work (mine and role together: what the menu badge counts; the "
+                                                 "default), mine (assigned to or taken by me), role (shared with my "
+                                                 "role, not taken), all (everything I may see: more than work only "
+                                                 "for process watchers)"})
     page = DbInteger()
     per_page = DbInteger()
 
@@ -91,11 +93,12 @@ def list_tasks(args):
     (overdue|today|week|none); sort: waiting, -waiting, due, -due, process, name."""
     page = service.inbox_page(db_session, current_user, *page_args(), process=args.get("process"),
                               role=args.get("role"), due=args.get("due"), sort=args.get("sort", "waiting"),
-                              q=args.get("q"), tab=args.get("tab", "all"))
+                              q=args.get("q"), tab=args.get("tab", service.WORK))
     return page.as_api(lambda t: t)
 
 
 class CountsOut(Schema):
+    work = fields.Integer()
     mine = fields.Integer()
     role = fields.Integer()
     all = fields.Integer()

@@ -23,9 +23,10 @@ from processes.runtime import can_act, claim_task
 DUE_FILTERS = ("overdue", "today", "week", "none")
 # The inbox tabs: the tasks assigned to or taken by me, the shared tasks of my role nobody has taken, and all I may
 # see (both, and for those who watch processes every open task).
-TABS = ("mine", "role", "all")
-# Not a tab: mine and my role's together, what the menu badge counts (the work waiting for the user).
+# The work waiting for the user (mine and my role's together: what the menu badge counts, and where the inbox
+# opens), then its two halves, then everything the user may see (more than the work only for process watchers).
 WORK = "work"
+TABS = (WORK, "mine", "role", "all")
 # A bulk claim takes at most this many tasks (one page of the inbox at its largest).
 CLAIM_MAX = 100
 # Lists and the menu badge count open tasks up to this many (the page says "100+", the badge "99+"): opening the
@@ -46,14 +47,19 @@ _SORT_COLUMNS = {"process": (HumanTask.process_key,), "name": (HumanTask.name,)}
 _OPEN = HumanTask.completed_at.is_(None)
 
 
+def sees_every_task(user) -> bool:
+    """Process watchers may see every open task (may_see): their "all" tab holds more than their work."""
+    return user.can("process.view")
+
+
 def _branches(user, role, tab="all"):
     """What a user sees on a tab, as the WHERE clauses of the index-friendly branches (see the indexes on
     HumanTask): the lane's unassigned tasks (`ix_human_task_lane*`) and the tasks assigned to the user
     (`ix_human_task_assigned*`)."""
     if role and role != user.role_code:
         return [and_(_OPEN, HumanTask.role == role)] if user.can("process.admin") else []
-    if tab == "all" and user.can("process.view"):
-        return [_OPEN]  # process watchers may see every open task (may_see)
+    if tab == "all" and sees_every_task(user):
+        return [_OPEN]
     lane = and_(_OPEN, HumanTask.role == user.role_code, HumanTask.assignee_id.is_(None))
     assigned = and_(_OPEN, HumanTask.assignee_id == user.id, HumanTask.role == user.role_code,
                     or_(HumanTask.claimed_by.is_(None), HumanTask.claimed_by == user.id))
@@ -191,12 +197,23 @@ def tab_counts(db, user, **filters) -> dict:
         statement = _tab_counts_statement(user, **filters)
     else:
         statement = statement_cache.for_user("inbox_tab_counts", user, _tab_counts_statement)
-    return dict(db.execute(statement).one()._mapping)
+    counts = dict(db.execute(statement).one()._mapping)
+    if WORK not in counts:  # mine and role split the work between them (_branches), each counted to the same cut
+        counts[WORK] = min(counts["mine"] + counts["role"], COUNT_LIMIT + 1)
+    counts.setdefault("all", counts[WORK])  # not a watcher: all they may see is their work
+    return {tab: counts[tab] for tab in TABS}
+
+
+def _counted_tabs(user, role=None):
+    """The tabs tab_counts asks the database for; the others follow from them."""
+    if role and role != user.role_code:
+        return TABS  # another role's lane (process.admin): every tab lists that lane
+    return ("mine", "role", "all") if sees_every_task(user) else ("mine", "role")
 
 
 def _tab_counts_statement(user, **filters):
     columns = []
-    for tab in TABS:
+    for tab in _counted_tabs(user, filters.get("role")):
         ids = task_ids_query(user, window=COUNT_LIMIT + 1, tab=tab, **filters).order_by(None) \
             .limit(COUNT_LIMIT + 1).subquery()
         columns.append(select(func.count()).select_from(ids).scalar_subquery().label(tab))

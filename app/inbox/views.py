@@ -29,7 +29,15 @@ def _filters():
             "due": args.get("due") if args.get("due") in service.DUE_FILTERS else None,
             "sort": args.get("sort") if args.get("sort") in service.SORTS else "waiting",
             "q": (args.get("q") or "").strip() or None,
-            "tab": args.get("tab") if args.get("tab") in service.TABS else "all"}
+            "tab": _tab(args.get("tab"))}
+
+
+def _tab(asked):
+    """The inbox opens on the user's work; "all" is the work itself for a user who watches no processes (an old
+    link or bookmark), shown under its own tab."""
+    if asked == "all" and not service.sees_every_task(current_user):
+        return service.WORK
+    return asked if asked in service.TABS else service.WORK
 
 
 @bp.route("/")
@@ -49,8 +57,10 @@ def index():
     me = current_user.id
     people = service.user_names(db_session, [t.claimed_by for t in page.items]
                                 + [t.assignee_id for t in page.items if t.assignee_id != me])
+    # "all" adds to the work only for process watchers
+    tabs = service.TABS if service.sees_every_task(current_user) else service.TABS[:-1]
     return render_template("inbox/index.html", page=page, filters=filters, process_names=names, counts=counts,
-                           count_limit=service.COUNT_LIMIT,
+                           tabs=tabs, count_limit=service.COUNT_LIMIT,
                            task_url=links.task_url, record_url=links.record_url, people=people,
                            now=clock.utcnow())
 
