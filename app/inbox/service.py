@@ -21,10 +21,9 @@ from processes.errors import ConcurrentUpdate, TaskForbidden, WrongStep
 from processes.runtime import can_act, claim_task
 
 DUE_FILTERS = ("overdue", "today", "week", "none")
-# The inbox tabs: the tasks assigned to or taken by me, the shared tasks of my role nobody has taken, and all I may
-# see (both, and for those who watch processes every open task).
-# The work waiting for the user (mine and my role's together: what the menu badge counts, and where the inbox
-# opens), then its two halves, then everything the user may see (more than the work only for process watchers).
+# The inbox tabs: the work waiting for the user (mine and my role's together: what the menu badge counts, and where
+# the inbox opens); its two halves, the tasks assigned to or taken by me and the shared tasks of my role nobody has
+# taken; and all I may see (more than the work only for those who watch processes: every open task).
 WORK = "work"
 TABS = (WORK, "mine", "role", "all")
 # A bulk claim takes at most this many tasks (one page of the inbox at its largest).
