@@ -51,6 +51,11 @@ def sees_every_task(user) -> bool:
     return user.can("process.view")
 
 
+def tabs_for(user) -> tuple:
+    """The tabs a user's inbox shows: "all" only for process watchers (for anyone else it is their work)."""
+    return TABS if sees_every_task(user) else (WORK, "mine", "role")
+
+
 def _branches(user, role, tab="all"):
     """What a user sees on a tab, as the WHERE clauses of the index-friendly branches (see the indexes on
     HumanTask): the lane's unassigned tasks (`ix_human_task_lane*`) and the tasks assigned to the user

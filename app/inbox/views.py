@@ -33,11 +33,9 @@ def _filters():
 
 
 def _tab(asked):
-    """The inbox opens on the user's work; "all" is the work itself for a user who watches no processes (an old
-    link or bookmark), shown under its own tab."""
-    if asked == "all" and not service.sees_every_task(current_user):
-        return service.WORK
-    return asked if asked in service.TABS else service.WORK
+    """The inbox opens on the user's work, as does a tab the user does not have ("all" for a user who watches no
+    processes, from an old link or bookmark: it listed their work)."""
+    return asked if asked in service.tabs_for(current_user) else service.WORK
 
 
 @bp.route("/")
@@ -57,10 +55,8 @@ def index():
     me = current_user.id
     people = service.user_names(db_session, [t.claimed_by for t in page.items]
                                 + [t.assignee_id for t in page.items if t.assignee_id != me])
-    # "all" adds to the work only for process watchers
-    tabs = service.TABS if service.sees_every_task(current_user) else service.TABS[:-1]
     return render_template("inbox/index.html", page=page, filters=filters, process_names=names, counts=counts,
-                           tabs=tabs, count_limit=service.COUNT_LIMIT,
+                           tabs=service.tabs_for(current_user), count_limit=service.COUNT_LIMIT,
                            task_url=links.task_url, record_url=links.record_url, people=people,
                            now=clock.utcnow())
 
